@@ -1,0 +1,114 @@
+from __future__ import annotations
+
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.db.models import Count, QuerySet
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from .models import ApiToken, Invitation, Membership, Tenant, User
+
+
+class MembershipInline(admin.TabularInline):  # type: ignore[type-arg]
+    model = Membership
+    extra = 0
+    autocomplete_fields = ("user", "tenant")
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):  # type: ignore[type-arg]
+    ordering = ("email",)
+    list_display = (
+        "email",
+        "username",
+        "display_name",
+        "is_staff",
+        "is_active",
+        "workspaces",
+        "date_joined",
+        "last_login",
+    )
+    list_filter = ("is_staff", "is_superuser", "is_active", "date_joined")
+    search_fields = ("email", "username", "display_name")
+    readonly_fields = ("date_joined", "last_login")
+    inlines = (MembershipInline,)
+    fieldsets = (
+        (None, {"fields": ("email", "password")}),
+        (_("Profile"), {"fields": ("username", "display_name")}),
+        (
+            _("Permissions"),
+            {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")},
+        ),
+        (_("Dates"), {"fields": ("last_login", "date_joined")}),
+    )
+    add_fieldsets = (
+        (None, {"classes": ("wide",), "fields": ("email", "username", "password1", "password2")}),
+    )
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[User]:
+        return super().get_queryset(request).annotate(n_workspaces=Count("memberships"))
+
+    @admin.display(description=_("workspaces"), ordering="n_workspaces")
+    def workspaces(self, obj: User) -> int:
+        return obj.n_workspaces  # type: ignore[attr-defined]
+
+
+@admin.register(Tenant)
+class TenantAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    list_display = ("name", "slug", "personal", "members", "quota_bytes", "created_at")
+    list_filter = ("personal", "created_at")
+    search_fields = ("name", "slug", "memberships__user__email")
+    prepopulated_fields = {"slug": ("name",)}
+    readonly_fields = ("created_at", "updated_at")
+    inlines = (MembershipInline,)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Tenant]:
+        return super().get_queryset(request).annotate(n_members=Count("memberships"))
+
+    @admin.display(description=_("members"), ordering="n_members")
+    def members(self, obj: Tenant) -> int:
+        return obj.n_members  # type: ignore[attr-defined]
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    list_display = ("user", "tenant", "role", "created_at")
+    list_filter = ("role", "tenant__personal")
+    search_fields = ("user__email", "user__username", "tenant__name", "tenant__slug")
+    autocomplete_fields = ("user", "tenant")
+    list_select_related = ("user", "tenant")
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    list_display = (
+        "email",
+        "tenant",
+        "role",
+        "invited_by",
+        "created_at",
+        "expires_at",
+        "accepted_at",
+        "revoked_at",
+    )
+    list_filter = ("role",)
+    search_fields = ("email", "tenant__name")
+    list_select_related = ("tenant", "invited_by")
+    readonly_fields = ("token_hash",)
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    list_display = (
+        "name",
+        "public_prefix",
+        "user",
+        "tenant",
+        "created_at",
+        "expires_at",
+        "last_used_at",
+        "revoked_at",
+    )
+    search_fields = ("name", "public_prefix", "user__email", "tenant__name")
+    list_select_related = ("user", "tenant")
+    readonly_fields = ("token_hash", "public_prefix", "last_used_at", "last_used_ip")

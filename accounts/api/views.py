@@ -1,0 +1,207 @@
+"""Thin API views: parse, call a selector or a service, serialise."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from lumina.core.errors import Conflict
+from lumina.core.pagination import CursorPagination
+
+from .. import selectors, services
+from ..models import Membership
+from ..tenancy import request_membership, switch_tenant
+from .serializers import (
+    InvitationAcceptInputSerializer,
+    InvitationCreateInputSerializer,
+    InvitationOutputSerializer,
+    MembershipOutputSerializer,
+    MeOutputSerializer,
+    RoleInputSerializer,
+    TenantCreateInputSerializer,
+    TenantOutputSerializer,
+)
+
+
+class OldestFirst(CursorPagination):
+    ordering = ("created_at", "id")
+
+
+def _paginate(view: APIView, request: Request, queryset: Any, serializer: Any) -> Response:
+    paginator = OldestFirst()
+    page = paginator.paginate_queryset(queryset, request, view=view)
+    return paginator.get_paginated_response(serializer(page, many=True).data)
+
+
+def _tenant_with_role(request: Request, tenant_id: int) -> Any:
+    return selectors.tenant_list(user=request.user).get(pk=tenant_id)
+
+
+class MeView(APIView):
+    @extend_schema(responses=MeOutputSerializer, summary="The signed-in user and workspace")
+    def get(self, request: Request) -> Response:
+        membership = request_membership(request)
+        tenants = list(selectors.tenant_list(user=request.user))
+        current = next((t for t in tenants if membership and t.pk == membership.tenant_id), None)
+        data = {
+            "user": request.user,
+            "tenant": current,
+            "role": membership.role if membership else None,
+            "tenants": tenants,
+        }
+        return Response(MeOutputSerializer(data).data)
+
+
+class TenantListView(APIView):
+    @extend_schema(responses=TenantOutputSerializer(many=True), summary="My workspaces")
+    def get(self, request: Request) -> Response:
+        return _paginate(
+            self, request, selectors.tenant_list(user=request.user), TenantOutputSerializer
+        )
+
+    @extend_schema(
+        request=TenantCreateInputSerializer,
+        responses={201: TenantOutputSerializer},
+        summary="Create a workspace (you become its owner)",
+    )
+    def post(self, request: Request) -> Response:
+        data = TenantCreateInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        tenant = services.tenant_create(name=data.validated_data["name"], owner=request.user)
+        return Response(
+            TenantOutputSerializer(_tenant_with_role(request, tenant.pk)).data,
+            status=status.HTTP_201_CREATED,
+        )
+
+
+class TenantDetailView(APIView):
+    @extend_schema(responses=TenantOutputSerializer, summary="One of my workspaces")
+    def get(self, request: Request, tenant_id: int) -> Response:
+        selectors.membership_get(user=request.user, tenant_id=tenant_id)
+        return Response(TenantOutputSerializer(_tenant_with_role(request, tenant_id)).data)
+
+    @extend_schema(
+        request=TenantCreateInputSerializer,
+        responses=TenantOutputSerializer,
+        summary="Rename a workspace (owner or admin)",
+    )
+    def patch(self, request: Request, tenant_id: int) -> Response:
+        membership = selectors.membership_get(user=request.user, tenant_id=tenant_id)
+        data = TenantCreateInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.tenant_update(actor_membership=membership, name=data.validated_data["name"])
+        return Response(TenantOutputSerializer(_tenant_with_role(request, tenant_id)).data)
+
+
+class TenantSwitchView(APIView):
+    @extend_schema(
+        request=None, responses=TenantOutputSerializer, summary="Make a workspace current"
+    )
+    def post(self, request: Request, tenant_id: int) -> Response:
+        membership = selectors.membership_get(user=request.user, tenant_id=tenant_id)
+        if request.auth is not None:
+            raise Conflict(
+                "An API token is bound to its workspace; create a token for the other one.",
+                code="token_bound",
+            )
+        switch_tenant(request._request, membership.tenant)
+        return Response(TenantOutputSerializer(_tenant_with_role(request, tenant_id)).data)
+
+
+class MemberListView(APIView):
+    @extend_schema(
+        responses=MembershipOutputSerializer(many=True), summary="Members of a workspace"
+    )
+    def get(self, request: Request, tenant_id: int) -> Response:
+        membership = selectors.membership_get(user=request.user, tenant_id=tenant_id)
+        members = selectors.member_list(actor_membership=membership)
+        return _paginate(self, request, members, MembershipOutputSerializer)
+
+
+class MemberDetailView(APIView):
+    def _target(
+        self, request: Request, tenant_id: int, user_id: int
+    ) -> tuple[Membership, Membership]:
+        actor = selectors.membership_get(user=request.user, tenant_id=tenant_id)
+        return actor, selectors.member_get(actor_membership=actor, user_id=user_id)
+
+    @extend_schema(responses=MembershipOutputSerializer, summary="One member")
+    def get(self, request: Request, tenant_id: int, user_id: int) -> Response:
+        _, target = self._target(request, tenant_id, user_id)
+        return Response(MembershipOutputSerializer(target).data)
+
+    @extend_schema(
+        request=RoleInputSerializer,
+        responses=MembershipOutputSerializer,
+        summary="Change a member's role",
+    )
+    def patch(self, request: Request, tenant_id: int, user_id: int) -> Response:
+        actor, target = self._target(request, tenant_id, user_id)
+        data = RoleInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        target = services.membership_change_role(
+            actor_membership=actor, membership=target, role=data.validated_data["role"]
+        )
+        return Response(MembershipOutputSerializer(target).data)
+
+    @extend_schema(responses={204: None}, summary="Remove a member, or leave (your own id)")
+    def delete(self, request: Request, tenant_id: int, user_id: int) -> Response:
+        actor, target = self._target(request, tenant_id, user_id)
+        services.membership_remove(actor_membership=actor, membership=target)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class InvitationListView(APIView):
+    @extend_schema(responses=InvitationOutputSerializer(many=True), summary="Pending invitations")
+    def get(self, request: Request, tenant_id: int) -> Response:
+        membership = selectors.membership_get(user=request.user, tenant_id=tenant_id)
+        invitations = selectors.invitation_list(actor_membership=membership)
+        return _paginate(self, request, invitations, InvitationOutputSerializer)
+
+    @extend_schema(
+        request=InvitationCreateInputSerializer,
+        responses={201: InvitationOutputSerializer},
+        summary="Invite someone by e-mail (owner or admin)",
+    )
+    def post(self, request: Request, tenant_id: int) -> Response:
+        membership = selectors.membership_get(user=request.user, tenant_id=tenant_id)
+        data = InvitationCreateInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        invitation, _ = services.invitation_create(
+            actor_membership=membership,
+            email=data.validated_data["email"],
+            role=data.validated_data["role"],
+            base_url=request.build_absolute_uri("/"),
+        )
+        return Response(InvitationOutputSerializer(invitation).data, status=status.HTTP_201_CREATED)
+
+
+class InvitationDetailView(APIView):
+    @extend_schema(responses={204: None}, summary="Withdraw an invitation")
+    def delete(self, request: Request, tenant_id: int, invitation_id: int) -> Response:
+        membership = selectors.membership_get(user=request.user, tenant_id=tenant_id)
+        invitation = selectors.invitation_get(
+            actor_membership=membership, invitation_id=invitation_id
+        )
+        services.invitation_revoke(actor_membership=membership, invitation=invitation)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class InvitationAcceptView(APIView):
+    @extend_schema(
+        request=InvitationAcceptInputSerializer,
+        responses=MembershipOutputSerializer,
+        summary="Accept an invitation sent to your e-mail address",
+    )
+    def post(self, request: Request) -> Response:
+        data = InvitationAcceptInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        membership = services.invitation_accept(
+            user=request.user, token=data.validated_data["token"]
+        )
+        return Response(MembershipOutputSerializer(membership).data)

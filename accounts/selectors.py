@@ -1,0 +1,79 @@
+"""Reads of accounts data. Workspace scoping lives here: a caller only ever sees
+workspaces they belong to, and anything else looks missing (404)."""
+
+from __future__ import annotations
+
+from django.db.models import Count, OuterRef, QuerySet, Subquery
+
+from lumina.core.errors import NotFound
+
+from .models import ApiToken, Invitation, Membership, Tenant, User, hash_token
+
+
+def tenant_list(*, user: User) -> QuerySet[Tenant]:
+    role = Membership.objects.filter(tenant=OuterRef("pk"), user=user).values("role")[:1]
+    return (
+        Tenant.objects.for_user(user)
+        .annotate(my_role=Subquery(role), member_count=Count("memberships", distinct=True))
+        .order_by("-personal", "name", "id")
+    )
+
+
+def membership_get(*, user: User, tenant_id: int | str) -> Membership:
+    """The caller's own membership in ``tenant_id``; 404 when they have none."""
+    try:
+        return Membership.objects.select_related("tenant", "user").get(
+            user=user, tenant_id=int(tenant_id)
+        )
+    except (Membership.DoesNotExist, ValueError, TypeError):
+        raise NotFound("Workspace not found.") from None
+
+
+def member_list(*, actor_membership: Membership) -> QuerySet[Membership]:
+    return (
+        Membership.objects.filter(tenant_id=actor_membership.tenant_id)
+        .select_related("user")
+        .order_by("created_at", "id")
+    )
+
+
+def member_get(*, actor_membership: Membership, user_id: int | str) -> Membership:
+    try:
+        return member_list(actor_membership=actor_membership).get(user_id=int(user_id))
+    except (Membership.DoesNotExist, ValueError, TypeError):
+        raise NotFound("Member not found.") from None
+
+
+def invitation_list(*, actor_membership: Membership) -> QuerySet[Invitation]:
+    return (
+        Invitation.objects.pending()
+        .filter(tenant_id=actor_membership.tenant_id)
+        .select_related("invited_by")
+        .order_by("-created_at")
+    )
+
+
+def invitation_get(*, actor_membership: Membership, invitation_id: int | str) -> Invitation:
+    try:
+        return invitation_list(actor_membership=actor_membership).get(pk=int(invitation_id))
+    except (Invitation.DoesNotExist, ValueError, TypeError):
+        raise NotFound("Invitation not found.") from None
+
+
+def default_membership(*, user: User) -> Membership | None:
+    """The workspace a user lands in: their personal one, else the oldest."""
+    return (
+        Membership.objects.select_related("tenant")
+        .filter(user=user)
+        .order_by("-tenant__personal", "created_at", "id")
+        .first()
+    )
+
+
+def api_token_by_raw(*, raw: str) -> ApiToken | None:
+    return (
+        ApiToken.objects.usable()
+        .select_related("user", "tenant")
+        .filter(token_hash=hash_token(raw), user__is_active=True)
+        .first()
+    )

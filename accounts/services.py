@@ -1,0 +1,293 @@
+"""Every write to accounts, tenants and memberships goes through here."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime, timedelta
+from typing import Any
+
+from allauth.account.models import EmailAddress
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.text import slugify
+
+from lumina.core import events
+from lumina.core.errors import ValidationFailed
+
+from .errors import (
+    AlreadyMember,
+    InvitationEmailMismatch,
+    InvitationInvalid,
+    LastOwner,
+    RoleForbidden,
+)
+from .models import ApiToken, Invitation, Membership, Role, Tenant, User, hash_token
+
+
+def _unique_slug(name: str) -> str:
+    base = slugify(name)[:48] or "workspace"
+    slug = base
+    while Tenant.objects.filter(slug=slug).exists():
+        slug = f"{base}-{secrets.token_hex(3)}"
+    return slug
+
+
+@transaction.atomic
+def user_create(
+    *,
+    email: str,
+    password: str | None,
+    username: str = "",
+    display_name: str = "",
+    is_staff: bool = False,
+    is_superuser: bool = False,
+    email_verified: bool = True,
+) -> User:
+    """Create a user with a verified (or not) primary e-mail and a personal workspace."""
+    email = email.strip().lower()
+    if User.objects.filter(email__iexact=email).exists():
+        raise ValidationFailed(
+            "A user with this e-mail address already exists.", code="email_taken"
+        )
+    user = User.objects.create_user(
+        email=email,
+        password=password,
+        username=username,
+        display_name=display_name,
+        is_staff=is_staff,
+        is_superuser=is_superuser,
+    )
+    EmailAddress.objects.update_or_create(
+        user=user, email=email, defaults={"verified": email_verified, "primary": True}
+    )
+    return user
+
+
+@transaction.atomic
+def tenant_create(*, name: str, owner: User, personal: bool = False) -> Tenant:
+    name = name.strip()
+    if not name:
+        raise ValidationFailed("A workspace needs a name.", details={"field": "name"})
+    tenant = Tenant.objects.create(
+        name=name[:120],
+        slug=_unique_slug(name),
+        personal=personal,
+        quota_bytes=settings.LUMINA_DEFAULT_QUOTA_BYTES,
+    )
+    Membership.objects.create(user=owner, tenant=tenant, role=Role.OWNER)
+    events.emit("tenant.created", {"tenant_id": tenant.pk, "owner_id": owner.pk})
+    return tenant
+
+
+def tenant_create_personal(*, user: User) -> Tenant:
+    if Membership.objects.filter(user=user, tenant__personal=True, role=Role.OWNER).exists():
+        return Tenant.objects.get(
+            memberships__user=user, personal=True, memberships__role=Role.OWNER
+        )
+    label = user.display_name or user.username or user.email.split("@")[0]
+    return tenant_create(name=f"{label}'s photos", owner=user, personal=True)
+
+
+def _require(membership: Membership, role: str) -> None:
+    if not membership.at_least(role):
+        raise RoleForbidden()
+
+
+@transaction.atomic
+def tenant_update(*, actor_membership: Membership, name: str) -> Tenant:
+    _require(actor_membership, Role.ADMIN)
+    tenant = actor_membership.tenant
+    name = name.strip()
+    if not name:
+        raise ValidationFailed("A workspace needs a name.", details={"field": "name"})
+    tenant.name = name[:120]
+    tenant.save(update_fields=["name", "updated_at"])
+    return tenant
+
+
+def _other_owners_exist(membership: Membership) -> bool:
+    return (
+        Membership.objects.select_for_update()
+        .filter(tenant_id=membership.tenant_id, role=Role.OWNER)
+        .exclude(pk=membership.pk)
+        .exists()
+    )
+
+
+@transaction.atomic
+def invitation_create(
+    *, actor_membership: Membership, email: str, role: str, base_url: str = ""
+) -> tuple[Invitation, str]:
+    """Invite ``email`` with ``role``; send the link by e-mail. Returns the invitation
+    and the raw token (only ever shown in the e-mail)."""
+    _require(actor_membership, Role.ADMIN)
+    if role not in Role.values:
+        raise ValidationFailed(f"Unknown role {role!r}.", details={"field": "role"})
+    if role == Role.OWNER and actor_membership.role != Role.OWNER:
+        raise RoleForbidden("Only owners can invite owners.")
+    email = email.strip().lower()
+    tenant = actor_membership.tenant
+    if Membership.objects.filter(tenant=tenant, user__email__iexact=email).exists():
+        raise AlreadyMember()
+    # A new invitation replaces any pending one for the same address.
+    Invitation.objects.pending().filter(tenant=tenant, email__iexact=email).update(
+        revoked_at=timezone.now()
+    )
+    raw = Invitation.new_token()
+    invitation = Invitation.objects.create(
+        tenant=tenant,
+        email=email,
+        role=role,
+        token_hash=hash_token(raw),
+        invited_by=actor_membership.user,
+        expires_at=timezone.now() + timedelta(days=settings.LUMINA_INVITATION_DAYS),
+    )
+    link = f"{base_url.rstrip('/')}/invitations/{raw}/"
+    context = {"invitation": invitation, "link": link, "inviter": actor_membership.user}
+    transaction.on_commit(
+        lambda: send_mail(
+            subject=f"[Lumina Host] You are invited to {tenant.name}",
+            message=render_to_string("accounts/email/invitation.txt", context),
+            from_email=None,
+            recipient_list=[email],
+        )
+    )
+    events.emit("member.invited", {"tenant_id": tenant.pk, "invitation_id": invitation.pk})
+    return invitation, raw
+
+
+def invitation_by_token(*, token: str) -> Invitation:
+    invitation = (
+        Invitation.objects.pending()
+        .select_related("tenant")
+        .filter(token_hash=hash_token(token))
+        .first()
+    )
+    if invitation is None:
+        raise InvitationInvalid()
+    return invitation
+
+
+@transaction.atomic
+def invitation_accept(*, user: User, token: str) -> Membership:
+    invitation = invitation_by_token(token=token)
+    if invitation.email.lower() != user.email.lower():
+        raise InvitationEmailMismatch()
+    membership, created = Membership.objects.get_or_create(
+        user=user, tenant=invitation.tenant, defaults={"role": invitation.role}
+    )
+    invitation.accepted_at = timezone.now()
+    invitation.accepted_by = user
+    invitation.save(update_fields=["accepted_at", "accepted_by"])
+    if created:
+        events.emit(
+            "member.added",
+            {"tenant_id": invitation.tenant_id, "user_id": user.pk, "role": membership.role},
+        )
+    return membership
+
+
+@transaction.atomic
+def invitation_revoke(*, actor_membership: Membership, invitation: Invitation) -> Invitation:
+    _require(actor_membership, Role.ADMIN)
+    invitation.revoked_at = timezone.now()
+    invitation.save(update_fields=["revoked_at"])
+    return invitation
+
+
+@transaction.atomic
+def membership_change_role(
+    *, actor_membership: Membership, membership: Membership, role: str
+) -> Membership:
+    """Owners may change any role; admins may change editors and viewers (and make
+    admins) but never touch an owner nor make one. The last owner stays an owner."""
+    if role not in Role.values:
+        raise ValidationFailed(f"Unknown role {role!r}.", details={"field": "role"})
+    _require(actor_membership, Role.ADMIN)
+    is_owner_actor = actor_membership.role == Role.OWNER
+    if (membership.role == Role.OWNER or role == Role.OWNER) and not is_owner_actor:
+        raise RoleForbidden("Only owners can change owners or make new ones.")
+    if membership.role == Role.OWNER and role != Role.OWNER and not _other_owners_exist(membership):
+        raise LastOwner()
+    old = membership.role
+    membership.role = role
+    membership.save(update_fields=["role"])
+    events.emit(
+        "member.role_changed",
+        {"tenant_id": membership.tenant_id, "user_id": membership.user_id, "from": old, "to": role},
+    )
+    return membership
+
+
+@transaction.atomic
+def membership_remove(*, actor_membership: Membership, membership: Membership) -> None:
+    """Leave (your own membership) or remove someone (admins; owners only by owners)."""
+    leaving = membership.pk == actor_membership.pk
+    if not leaving:
+        _require(actor_membership, Role.ADMIN)
+        if membership.role == Role.OWNER and actor_membership.role != Role.OWNER:
+            raise RoleForbidden("Only owners can remove owners.")
+    if membership.role == Role.OWNER and not _other_owners_exist(membership):
+        raise LastOwner()
+    payload = {"tenant_id": membership.tenant_id, "user_id": membership.user_id}
+    membership.delete()
+    events.emit("member.removed", payload)
+
+
+@transaction.atomic
+def api_token_create(
+    *,
+    user: User,
+    tenant: Tenant,
+    name: str,
+    scopes: list[str] | None = None,
+    expires_at: datetime | None = None,
+) -> tuple[ApiToken, str]:
+    """Create a token; the raw value is returned once and only its hash is kept."""
+    if not Membership.objects.filter(user=user, tenant=tenant).exists():
+        raise RoleForbidden("You are not a member of this workspace.")
+    raw = ApiToken.PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(
+        user=user,
+        tenant=tenant,
+        name=name.strip()[:100] or "token",
+        token_hash=hash_token(raw),
+        public_prefix=raw[: len(ApiToken.PREFIX) + 6],
+        scopes=list(scopes or []),
+        expires_at=expires_at,
+    )
+    return token, raw
+
+
+def api_token_touch(*, token: ApiToken, ip: str | None) -> None:
+    """Record use, at most once a minute per token to keep writes off the hot path."""
+    now = timezone.now()
+    if (
+        token.last_used_at
+        and (now - token.last_used_at) < timedelta(minutes=1)
+        and (token.last_used_ip == ip)
+    ):
+        return
+    ApiToken.objects.filter(pk=token.pk).update(last_used_at=now, last_used_ip=ip or None)
+
+
+def ensure_operator(*, email: str, password: str) -> tuple[User, bool]:
+    """Create the first operator account when no staff user exists. Returns (user, created)."""
+    existing = User.objects.filter(is_staff=True, is_superuser=True).order_by("pk").first()
+    if existing is not None:
+        return existing, False
+    user = user_create(
+        email=email, password=password, username="admin", is_staff=True, is_superuser=True
+    )
+    return user, True
+
+
+def profile_update(*, user: User, data: dict[str, Any]) -> User:
+    for field in ("display_name", "username"):
+        if field in data:
+            setattr(user, field, str(data[field]).strip())
+    user.save(update_fields=["display_name", "username"])
+    return user

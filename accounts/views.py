@@ -1,0 +1,127 @@
+"""Web pages for workspaces: home, switcher, members and invitations."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from lumina.core.errors import LuminaError
+
+from . import selectors, services
+from .models import Role
+from .signals import INVITATION_SESSION_KEY
+from .tenancy import switch_tenant
+
+
+def _back(request: HttpRequest, default: str = "home") -> HttpResponse:
+    target = request.POST.get("next") or request.META.get("HTTP_REFERER", "")
+    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}):
+        return redirect(target)
+    return redirect(default)
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    return render(request, "accounts/home.html", {"membership": request.membership})  # type: ignore[attr-defined]
+
+
+@login_required
+@require_POST
+def workspace_switch(request: HttpRequest) -> HttpResponse:
+    try:
+        membership = selectors.membership_get(
+            user=request.user, tenant_id=request.POST.get("tenant", "")
+        )
+    except LuminaError as exc:
+        messages.error(request, exc.message)
+        return _back(request)
+    switch_tenant(request, membership.tenant)
+    messages.success(request, _("Now working in %(name)s.") % {"name": membership.tenant.name})
+    return _back(request)
+
+
+@login_required
+def members(request: HttpRequest) -> HttpResponse:
+    membership = request.membership  # type: ignore[attr-defined]
+    if request.method == "POST":
+        try:
+            _members_action(request, membership)
+        except LuminaError as exc:
+            messages.error(request, exc.message)
+        return redirect("workspace-members")
+    context = {
+        "membership": membership,
+        "members": selectors.member_list(actor_membership=membership),
+        "invitations": selectors.invitation_list(actor_membership=membership)
+        if membership.at_least(Role.ADMIN)
+        else [],
+        "roles": Role.choices,
+        "can_manage": membership.at_least(Role.ADMIN),
+    }
+    return render(request, "accounts/members.html", context)
+
+
+def _members_action(request: HttpRequest, membership: object) -> None:
+    action = request.POST.get("action")
+    if action == "invite":
+        services.invitation_create(
+            actor_membership=membership,  # type: ignore[arg-type]
+            email=request.POST.get("email", ""),
+            role=request.POST.get("role", Role.VIEWER),
+            base_url=request.build_absolute_uri("/"),
+        )
+        messages.success(request, _("Invitation sent."))
+    elif action == "role":
+        target = selectors.member_get(
+            actor_membership=membership, user_id=request.POST.get("user", "")
+        )  # type: ignore[arg-type]
+        services.membership_change_role(
+            actor_membership=membership,  # type: ignore[arg-type]
+            membership=target,
+            role=request.POST.get("role", ""),
+        )
+        messages.success(request, _("Role changed."))
+    elif action == "remove":
+        target = selectors.member_get(
+            actor_membership=membership, user_id=request.POST.get("user", "")
+        )  # type: ignore[arg-type]
+        services.membership_remove(actor_membership=membership, membership=target)  # type: ignore[arg-type]
+        messages.success(request, _("Member removed."))
+    elif action == "revoke":
+        invitation = selectors.invitation_get(
+            actor_membership=membership,  # type: ignore[arg-type]
+            invitation_id=request.POST.get("invitation", ""),
+        )
+        services.invitation_revoke(actor_membership=membership, invitation=invitation)  # type: ignore[arg-type]
+        messages.success(request, _("Invitation withdrawn."))
+    else:
+        messages.error(request, _("Unknown action."))
+
+
+def invitation(request: HttpRequest, token: str) -> HttpResponse:
+    try:
+        found = services.invitation_by_token(token=token)
+    except LuminaError as exc:
+        return render(request, "accounts/invitation.html", {"error": exc.message}, status=404)
+    if request.method == "POST" and request.user.is_authenticated:
+        try:
+            membership = services.invitation_accept(user=request.user, token=token)  # type: ignore[arg-type]
+        except LuminaError as exc:
+            return render(
+                request,
+                "accounts/invitation.html",
+                {"invitation": found, "error": exc.message},
+                status=403,
+            )
+        switch_tenant(request, membership.tenant)
+        messages.success(request, _("Welcome to %(name)s.") % {"name": membership.tenant.name})
+        return redirect("home")
+    if not request.user.is_authenticated:
+        # Keeps the invitation across sign-in or sign-up (which it opens even when closed).
+        request.session[INVITATION_SESSION_KEY] = token
+    return render(request, "accounts/invitation.html", {"invitation": found, "token": token})

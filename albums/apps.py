@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class AlbumsConfig(AppConfig):
+    name = "albums"
+    default_auto_field = "django.db.models.BigAutoField"

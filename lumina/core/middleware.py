@@ -1,0 +1,65 @@
+from __future__ import annotations
+
+import logging
+import re
+import time
+import uuid
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponse
+
+from .logging import request_context
+
+logger = logging.getLogger("lumina.request")
+_SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+
+
+class RequestIdMiddleware:
+    """Gives every request an id (kept from a sane X-Request-ID) for logs and replies."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        incoming = request.headers.get("X-Request-ID", "")
+        request_id = incoming if _SAFE_ID.match(incoming) else uuid.uuid4().hex
+        request.request_id = request_id  # type: ignore[attr-defined]
+        token = request_context.set({"request_id": request_id})
+        try:
+            response = self.get_response(request)
+        finally:
+            request_context.reset(token)
+        response["X-Request-ID"] = request_id
+        return response
+
+
+class AccessLogMiddleware:
+    """One line per request: path, status, duration, user and tenant."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        started = time.perf_counter()
+        ctx = request_context.get()
+        user = getattr(request, "user", None)
+        if ctx is not None and user is not None and user.is_authenticated:
+            ctx["user_id"] = user.pk
+        response = self.get_response(request)
+        tenant = getattr(request, "_cached_tenant", None)
+        user = getattr(request, "user", None)  # DRF may have authenticated it by now
+        logger.info(
+            "%s %s %s",
+            request.method,
+            request.path,
+            response.status_code,
+            extra={
+                "method": request.method,
+                "path": request.path,
+                "status": response.status_code,
+                "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+                "user_id": user.pk if user is not None and user.is_authenticated else None,
+                "tenant_id": tenant.pk if tenant is not None else None,
+            },
+        )
+        return response

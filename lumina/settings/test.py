@@ -1,0 +1,26 @@
+"""Test settings: real PostgreSQL (embedded unless DATABASE_URL is set), fast hashing,
+tasks eager unless a test starts a real worker."""
+
+from __future__ import annotations
+
+import tempfile
+
+from .base import *  # noqa: F403
+from .base import env
+
+SECRET_KEY = "test-secret-key-not-for-production-" + "x" * 20
+DEBUG = False
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+CELERY_TASK_ALWAYS_EAGER = True
+CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_BROKER_URL = "memory://"
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+MEDIA_ROOT = tempfile.mkdtemp(prefix="lumina-test-media-")
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
+LOGGING["root"]["level"] = env("LUMINA_LOG_LEVEL", default="WARNING")  # noqa: F405
+STATIC_ROOT = tempfile.mkdtemp(prefix="lumina-test-static-")
