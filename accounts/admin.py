@@ -9,14 +9,14 @@ from django.utils.translation import gettext_lazy as _
 from .models import ApiToken, Invitation, Membership, Tenant, User
 
 
-class MembershipInline(admin.TabularInline):  # type: ignore[type-arg]
+class MembershipInline(admin.TabularInline):
     model = Membership
     extra = 0
     autocomplete_fields = ("user", "tenant")
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):  # type: ignore[type-arg]
+class UserAdmin(BaseUserAdmin):
     ordering = ("email",)
     list_display = (
         "email",
@@ -54,7 +54,7 @@ class UserAdmin(BaseUserAdmin):  # type: ignore[type-arg]
 
 
 @admin.register(Tenant)
-class TenantAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class TenantAdmin(admin.ModelAdmin):
     list_display = ("name", "slug", "personal", "members", "quota_bytes", "created_at")
     list_filter = ("personal", "created_at")
     search_fields = ("name", "slug", "memberships__user__email")
@@ -71,7 +71,7 @@ class TenantAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class MembershipAdmin(admin.ModelAdmin):
     list_display = ("user", "tenant", "role", "created_at")
     list_filter = ("role", "tenant__personal")
     search_fields = ("user__email", "user__username", "tenant__name", "tenant__slug")
@@ -80,7 +80,7 @@ class MembershipAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
 
 @admin.register(Invitation)
-class InvitationAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class InvitationAdmin(admin.ModelAdmin):
     list_display = (
         "email",
         "tenant",
@@ -98,7 +98,7 @@ class InvitationAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
 
 @admin.register(ApiToken)
-class ApiTokenAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class ApiTokenAdmin(admin.ModelAdmin):
     list_display = (
         "name",
         "public_prefix",

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime, timedelta
-from typing import Any
 
 from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.text import slugify
@@ -285,9 +285,9 @@ def ensure_operator(*, email: str, password: str) -> tuple[User, bool]:
     return user, True
 
 
-def profile_update(*, user: User, data: dict[str, Any]) -> User:
-    for field in ("display_name", "username"):
-        if field in data:
-            setattr(user, field, str(data[field]).strip())
-    user.save(update_fields=["display_name", "username"])
-    return user
+@transaction.atomic
+def invitations_purge(*, older_than_days: int) -> int:
+    cutoff = timezone.now() - timedelta(days=older_than_days)
+    ended = Q(expires_at__lt=cutoff) | Q(accepted_at__lt=cutoff) | Q(revoked_at__lt=cutoff)
+    deleted, _ = Invitation.objects.filter(ended).delete()
+    return deleted

@@ -10,8 +10,10 @@ from typing import Any
 
 from django.http import HttpRequest
 
+from lumina.core.errors import PermissionDenied
+
 from . import selectors
-from .models import Membership, Tenant
+from .models import Membership, Tenant, User
 
 SESSION_KEY = "lumina_tenant_id"
 
@@ -43,6 +45,14 @@ def switch_tenant(request: HttpRequest, tenant: Tenant) -> None:
     """Make ``tenant`` current for this session (the caller checked membership)."""
     request.session[SESSION_KEY] = tenant.pk
     request._cached_tenant = tenant  # type: ignore[attr-defined]
+
+
+def request_user(request: Any) -> User:
+    """The authenticated user of a request (views behind login or IsAuthenticated)."""
+    user = request.user
+    if not isinstance(user, User):
+        raise PermissionDenied()
+    return user
 
 
 def request_membership(request: Any) -> Membership | None:

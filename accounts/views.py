@@ -13,9 +13,9 @@ from django.views.decorators.http import require_POST
 from lumina.core.errors import LuminaError
 
 from . import selectors, services
-from .models import Role
+from .models import Membership, Role
 from .signals import INVITATION_SESSION_KEY
-from .tenancy import switch_tenant
+from .tenancy import request_user, switch_tenant
 
 
 def _back(request: HttpRequest, default: str = "home") -> HttpResponse:
@@ -35,7 +35,7 @@ def home(request: HttpRequest) -> HttpResponse:
 def workspace_switch(request: HttpRequest) -> HttpResponse:
     try:
         membership = selectors.membership_get(
-            user=request.user, tenant_id=request.POST.get("tenant", "")
+            user=request_user(request), tenant_id=request.POST.get("tenant", "")
         )
     except LuminaError as exc:
         messages.error(request, exc.message)
@@ -66,11 +66,11 @@ def members(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/members.html", context)
 
 
-def _members_action(request: HttpRequest, membership: object) -> None:
+def _members_action(request: HttpRequest, membership: Membership) -> None:
     action = request.POST.get("action")
     if action == "invite":
         services.invitation_create(
-            actor_membership=membership,  # type: ignore[arg-type]
+            actor_membership=membership,
             email=request.POST.get("email", ""),
             role=request.POST.get("role", Role.VIEWER),
             base_url=request.build_absolute_uri("/"),
@@ -79,9 +79,9 @@ def _members_action(request: HttpRequest, membership: object) -> None:
     elif action == "role":
         target = selectors.member_get(
             actor_membership=membership, user_id=request.POST.get("user", "")
-        )  # type: ignore[arg-type]
+        )
         services.membership_change_role(
-            actor_membership=membership,  # type: ignore[arg-type]
+            actor_membership=membership,
             membership=target,
             role=request.POST.get("role", ""),
         )
@@ -89,15 +89,15 @@ def _members_action(request: HttpRequest, membership: object) -> None:
     elif action == "remove":
         target = selectors.member_get(
             actor_membership=membership, user_id=request.POST.get("user", "")
-        )  # type: ignore[arg-type]
-        services.membership_remove(actor_membership=membership, membership=target)  # type: ignore[arg-type]
+        )
+        services.membership_remove(actor_membership=membership, membership=target)
         messages.success(request, _("Member removed."))
     elif action == "revoke":
         invitation = selectors.invitation_get(
-            actor_membership=membership,  # type: ignore[arg-type]
+            actor_membership=membership,
             invitation_id=request.POST.get("invitation", ""),
         )
-        services.invitation_revoke(actor_membership=membership, invitation=invitation)  # type: ignore[arg-type]
+        services.invitation_revoke(actor_membership=membership, invitation=invitation)
         messages.success(request, _("Invitation withdrawn."))
     else:
         messages.error(request, _("Unknown action."))
@@ -110,7 +110,7 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
         return render(request, "accounts/invitation.html", {"error": exc.message}, status=404)
     if request.method == "POST" and request.user.is_authenticated:
         try:
-            membership = services.invitation_accept(user=request.user, token=token)  # type: ignore[arg-type]
+            membership = services.invitation_accept(user=request_user(request), token=token)
         except LuminaError as exc:
             return render(
                 request,

@@ -3,6 +3,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
+from django.test import Client, TestCase
 from rest_framework.test import APIClient
 
 from accounts.models import Membership, Role, Tenant, User
@@ -14,9 +15,18 @@ def user(db: None) -> User:
     return UserFactory()
 
 
+class CommittingAPIClient(APIClient):
+    """Runs the request's on-commit callbacks (mails, queued tasks, events) before
+    returning, as a real committed request would; tests run inside a transaction."""
+
+    def generic(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        with TestCase.captureOnCommitCallbacks(execute=True):
+            return super().generic(*args, **kwargs)
+
+
 @pytest.fixture
 def api(user: User) -> APIClient:
-    client = APIClient()
+    client = CommittingAPIClient()
     client.force_authenticate(user)
     return client
 
@@ -24,11 +34,23 @@ def api(user: User) -> APIClient:
 @pytest.fixture
 def api_for() -> Callable[[User], APIClient]:
     def make(u: User) -> APIClient:
-        client = APIClient()
+        client = CommittingAPIClient()
         client.force_authenticate(u)
         return client
 
     return make
+
+
+class CommittingClient(Client):
+    def generic(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        with TestCase.captureOnCommitCallbacks(execute=True):
+            return super().generic(*args, **kwargs)
+
+
+@pytest.fixture
+def browser() -> Client:
+    """A Django test client whose requests commit (see CommittingAPIClient)."""
+    return CommittingClient()
 
 
 @pytest.fixture

@@ -35,7 +35,7 @@ class TenantOutputSerializer(serializers.ModelSerializer[Tenant]):
         )
 
 
-class TenantCreateInputSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class TenantCreateInputSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=120)
 
 
@@ -47,14 +47,14 @@ class MembershipOutputSerializer(serializers.ModelSerializer[Membership]):
         fields = ("user", "role", "created_at")
 
 
-class MeOutputSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class MeOutputSerializer(serializers.Serializer):
     user = UserOutputSerializer()
     tenant = TenantOutputSerializer(allow_null=True)
     role = serializers.CharField(allow_null=True)
     tenants = TenantOutputSerializer(many=True)
 
 
-class InvitationCreateInputSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class InvitationCreateInputSerializer(serializers.Serializer):
     email = serializers.EmailField()
     role = serializers.ChoiceField(choices=Role.choices, default=Role.VIEWER)
 
@@ -67,9 +67,9 @@ class InvitationOutputSerializer(serializers.ModelSerializer[Invitation]):
         fields = ("id", "email", "role", "invited_by", "created_at", "expires_at")
 
 
-class RoleInputSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class RoleInputSerializer(serializers.Serializer):
     role = serializers.ChoiceField(choices=Role.choices)
 
 
-class InvitationAcceptInputSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class InvitationAcceptInputSerializer(serializers.Serializer):
     token = serializers.CharField(max_length=200)

@@ -15,7 +15,7 @@ from lumina.core.pagination import CursorPagination
 
 from .. import selectors, services
 from ..models import Membership
-from ..tenancy import request_membership, switch_tenant
+from ..tenancy import request_membership, request_user, switch_tenant
 from .serializers import (
     InvitationAcceptInputSerializer,
     InvitationCreateInputSerializer,
@@ -34,22 +34,22 @@ class OldestFirst(CursorPagination):
 
 def _paginate(view: APIView, request: Request, queryset: Any, serializer: Any) -> Response:
     paginator = OldestFirst()
-    page = paginator.paginate_queryset(queryset, request, view=view)
+    page: Any = paginator.paginate_queryset(queryset, request, view=view)
     return paginator.get_paginated_response(serializer(page, many=True).data)
 
 
 def _tenant_with_role(request: Request, tenant_id: int) -> Any:
-    return selectors.tenant_list(user=request.user).get(pk=tenant_id)
+    return selectors.tenant_list(user=request_user(request)).get(pk=tenant_id)
 
 
 class MeView(APIView):
     @extend_schema(responses=MeOutputSerializer, summary="The signed-in user and workspace")
     def get(self, request: Request) -> Response:
         membership = request_membership(request)
-        tenants = list(selectors.tenant_list(user=request.user))
+        tenants = list(selectors.tenant_list(user=request_user(request)))
         current = next((t for t in tenants if membership and t.pk == membership.tenant_id), None)
         data = {
-            "user": request.user,
+            "user": request_user(request),
             "tenant": current,
             "role": membership.role if membership else None,
             "tenants": tenants,
@@ -61,7 +61,7 @@ class TenantListView(APIView):
     @extend_schema(responses=TenantOutputSerializer(many=True), summary="My workspaces")
     def get(self, request: Request) -> Response:
         return _paginate(
-            self, request, selectors.tenant_list(user=request.user), TenantOutputSerializer
+            self, request, selectors.tenant_list(user=request_user(request)), TenantOutputSerializer
         )
 
     @extend_schema(
@@ -72,7 +72,9 @@ class TenantListView(APIView):
     def post(self, request: Request) -> Response:
         data = TenantCreateInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        tenant = services.tenant_create(name=data.validated_data["name"], owner=request.user)
+        tenant = services.tenant_create(
+            name=data.validated_data["name"], owner=request_user(request)
+        )
         return Response(
             TenantOutputSerializer(_tenant_with_role(request, tenant.pk)).data,
             status=status.HTTP_201_CREATED,
@@ -82,7 +84,7 @@ class TenantListView(APIView):
 class TenantDetailView(APIView):
     @extend_schema(responses=TenantOutputSerializer, summary="One of my workspaces")
     def get(self, request: Request, tenant_id: int) -> Response:
-        selectors.membership_get(user=request.user, tenant_id=tenant_id)
+        selectors.membership_get(user=request_user(request), tenant_id=tenant_id)
         return Response(TenantOutputSerializer(_tenant_with_role(request, tenant_id)).data)
 
     @extend_schema(
@@ -91,7 +93,7 @@ class TenantDetailView(APIView):
         summary="Rename a workspace (owner or admin)",
     )
     def patch(self, request: Request, tenant_id: int) -> Response:
-        membership = selectors.membership_get(user=request.user, tenant_id=tenant_id)
+        membership = selectors.membership_get(user=request_user(request), tenant_id=tenant_id)
         data = TenantCreateInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         services.tenant_update(actor_membership=membership, name=data.validated_data["name"])
@@ -103,7 +105,7 @@ class TenantSwitchView(APIView):
         request=None, responses=TenantOutputSerializer, summary="Make a workspace current"
     )
     def post(self, request: Request, tenant_id: int) -> Response:
-        membership = selectors.membership_get(user=request.user, tenant_id=tenant_id)
+        membership = selectors.membership_get(user=request_user(request), tenant_id=tenant_id)
         if request.auth is not None:
             raise Conflict(
                 "An API token is bound to its workspace; create a token for the other one.",
@@ -118,7 +120,7 @@ class MemberListView(APIView):
         responses=MembershipOutputSerializer(many=True), summary="Members of a workspace"
     )
     def get(self, request: Request, tenant_id: int) -> Response:
-        membership = selectors.membership_get(user=request.user, tenant_id=tenant_id)
+        membership = selectors.membership_get(user=request_user(request), tenant_id=tenant_id)
         members = selectors.member_list(actor_membership=membership)
         return _paginate(self, request, members, MembershipOutputSerializer)
 
@@ -127,7 +129,7 @@ class MemberDetailView(APIView):
     def _target(
         self, request: Request, tenant_id: int, user_id: int
     ) -> tuple[Membership, Membership]:
-        actor = selectors.membership_get(user=request.user, tenant_id=tenant_id)
+        actor = selectors.membership_get(user=request_user(request), tenant_id=tenant_id)
         return actor, selectors.member_get(actor_membership=actor, user_id=user_id)
 
     @extend_schema(responses=MembershipOutputSerializer, summary="One member")
@@ -159,7 +161,7 @@ class MemberDetailView(APIView):
 class InvitationListView(APIView):
     @extend_schema(responses=InvitationOutputSerializer(many=True), summary="Pending invitations")
     def get(self, request: Request, tenant_id: int) -> Response:
-        membership = selectors.membership_get(user=request.user, tenant_id=tenant_id)
+        membership = selectors.membership_get(user=request_user(request), tenant_id=tenant_id)
         invitations = selectors.invitation_list(actor_membership=membership)
         return _paginate(self, request, invitations, InvitationOutputSerializer)
 
@@ -169,7 +171,7 @@ class InvitationListView(APIView):
         summary="Invite someone by e-mail (owner or admin)",
     )
     def post(self, request: Request, tenant_id: int) -> Response:
-        membership = selectors.membership_get(user=request.user, tenant_id=tenant_id)
+        membership = selectors.membership_get(user=request_user(request), tenant_id=tenant_id)
         data = InvitationCreateInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         invitation, _ = services.invitation_create(
@@ -184,7 +186,7 @@ class InvitationListView(APIView):
 class InvitationDetailView(APIView):
     @extend_schema(responses={204: None}, summary="Withdraw an invitation")
     def delete(self, request: Request, tenant_id: int, invitation_id: int) -> Response:
-        membership = selectors.membership_get(user=request.user, tenant_id=tenant_id)
+        membership = selectors.membership_get(user=request_user(request), tenant_id=tenant_id)
         invitation = selectors.invitation_get(
             actor_membership=membership, invitation_id=invitation_id
         )
@@ -202,6 +204,6 @@ class InvitationAcceptView(APIView):
         data = InvitationAcceptInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         membership = services.invitation_accept(
-            user=request.user, token=data.validated_data["token"]
+            user=request_user(request), token=data.validated_data["token"]
         )
         return Response(MembershipOutputSerializer(membership).data)

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
@@ -71,13 +72,14 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         message = _message(exc.detail)
     else:
         message = _message(exc.detail)
-    if isinstance(exc, exceptions.Throttled) and exc.wait is not None:
-        details = {"retry_after": int(exc.wait)}
+    wait = getattr(exc, "wait", None)
+    if isinstance(exc, exceptions.Throttled) and wait is not None:
+        details = {"retry_after": int(wait)}
     response.data = envelope(code, message, details)
     return response
 
 
-def json_error_view(code: str, message: str, status_code: int):  # type: ignore[no-untyped-def]
+def json_error_view(code: str, message: str, status_code: int) -> Callable[..., JsonResponse]:
     """A plain Django view for API paths that never reached DRF (404, 500)."""
 
     def view(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:

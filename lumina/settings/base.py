@@ -7,6 +7,7 @@ The README's configuration table lists each variable; keep the two in step.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import environ
 
@@ -175,6 +176,31 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 
+# Originals and renditions: local files under LUMINA_MEDIA_ROOT, or an S3-compatible
+# bucket (AWS S3, MinIO, Cloudflare R2, ...) through django-storages.
+# https://django-storages.readthedocs.io/en/latest/backends/amazon-S3.html
+STORAGE_BACKEND = env("STORAGE_BACKEND", default="local")
+if STORAGE_BACKEND == "s3":
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env("AWS_STORAGE_BUCKET_NAME"),
+            "endpoint_url": env("AWS_S3_ENDPOINT_URL", default=None),
+            "region_name": env("AWS_S3_REGION_NAME", default=None),
+            "access_key": env("AWS_ACCESS_KEY_ID", default=None),
+            "secret_key": env("AWS_SECRET_ACCESS_KEY", default=None),
+            "default_acl": None,
+            "querystring_auth": True,
+            "querystring_expire": env.int("AWS_QUERYSTRING_EXPIRE", default=3600),
+            # Keys are content-addressed: the same key always holds the same bytes.
+            "file_overwrite": True,
+        },
+    }
+elif STORAGE_BACKEND != "local":
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(f"STORAGE_BACKEND must be 'local' or 's3', not {STORAGE_BACKEND!r}")
+
 # --- Network --------------------------------------------------------------------
 # Client IPs come from X-Forwarded-For only when the peer is one of these (CIDR list).
 LUMINA_TRUSTED_PROXIES = env.list("LUMINA_TRUSTED_PROXIES", default=[])
@@ -222,6 +248,11 @@ CELERY_TASK_IGNORE_RESULT = not bool(REDIS_URL)
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
+# Periodic jobs; django-celery-beat copies them into its tables, where operators can
+# pause or retime them in the admin.
+CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
+    "purge-old-invitations": {"task": "accounts.invitations_purge", "schedule": 24 * 3600},
+}
 
 # --- Lumina ---------------------------------------------------------------------
 LUMINA_SIGNUP_OPEN = env.bool("LUMINA_SIGNUP_OPEN", default=False)
@@ -230,7 +261,7 @@ LUMINA_DEFAULT_QUOTA_BYTES = env.int("LUMINA_DEFAULT_QUOTA_BYTES", default=10 * 
 LUMINA_JSON_LOGS = env.bool("LUMINA_JSON_LOGS", default=False)
 LUMINA_LOG_LEVEL = env("LUMINA_LOG_LEVEL", default="INFO")
 
-LOGGING = {
+LOGGING: dict[str, Any] = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {"request": {"()": "lumina.core.logging.RequestContextFilter"}},

@@ -4,6 +4,7 @@ tasks eager unless a test starts a real worker."""
 from __future__ import annotations
 
 import tempfile
+from pathlib import Path
 
 from .base import *  # noqa: F403
 from .base import env
@@ -16,11 +17,11 @@ CELERY_TASK_ALWAYS_EAGER = True
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_BROKER_URL = "memory://"
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-MEDIA_ROOT = tempfile.mkdtemp(prefix="lumina-test-media-")
+MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="lumina-test-media-"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
 LOGGING["root"]["level"] = env("LUMINA_LOG_LEVEL", default="WARNING")  # noqa: F405
-STATIC_ROOT = tempfile.mkdtemp(prefix="lumina-test-static-")
+STATIC_ROOT = Path(tempfile.mkdtemp(prefix="lumina-test-static-"))
