@@ -148,7 +148,7 @@ def test_env_example_documents_every_variable():
     names = set(json.loads(result.stdout))
     for script in SCRIPTS:
         names |= set(re.findall(r"\$\{([A-Z_]+):-", (COMPOSE_DIR / script).read_text()))
-    names.discard("DJANGO_SETTINGS_MODULE")  # fixed by the image, not a knob
+    names -= {"DJANGO_SETTINGS_MODULE", "PORT"}  # fixed by the image and the compose file
 
     # then: each one has a line in .env.example, commented out or not
     documented = set(re.findall(r"^#?\s*([A-Z][A-Z0-9_]+)=", ENV_EXAMPLE.read_text(), re.M))
@@ -159,14 +159,16 @@ def test_env_example_documents_every_variable():
 
 
 def _production_env(**extra: str) -> dict[str, str]:
-    return _clean_env(
+    """What the app containers get (nothing listens on the default addresses here)."""
+    env = _clean_env(
         DJANGO_SETTINGS_MODULE="lumina.settings.production",
         DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
         DJANGO_ALLOWED_HOSTS=PRODUCTION_HOST,
         DATABASE_URL="postgres://u:p@127.0.0.1:5432/x",
         REDIS_URL="redis://127.0.0.1:6379/0",
-        **extra,
     )
+    env.update(extra)
+    return env
 
 
 def _manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
@@ -204,8 +206,8 @@ def test_production_settings_refuse_to_start_without_a_secret_key():
 def _dockerfile_build_env() -> dict[str, str]:
     """The KEY=value assignments of the Dockerfile's `RUN ... collectstatic` step."""
     text = DOCKERFILE.read_text().replace("\\\n", " ")
-    run = next(line for line in text.splitlines() if "collectstatic" in line)
-    words = shlex.split(run.split("RUN", 1)[1].split("&&")[0])
+    run = next(ln for ln in text.splitlines() if ln.startswith("RUN") and "collectstatic" in ln)
+    words = shlex.split(run.removeprefix("RUN").split("&&")[0])
     return dict(w.split("=", 1) for w in words if re.match(r"^[A-Z_]+=", w))
 
 
@@ -401,7 +403,7 @@ def test_start_scripts_bring_up_web_worker_and_beat(tmp_path, fresh_database, re
         text = web_log.read_text()
         assert "Applying accounts.0001_initial... OK" in text
         assert f"Listening at: http://0.0.0.0:{port}" in text
-        assert "Booting worker" in text and text.count("Booting worker") == 2
+        assert text.count("Booting worker") == 2  # WEB_CONCURRENCY
         # Probes are exempt from the HTTPS redirect; everything else is redirected...
         response = _get(port, "/", PRODUCTION_HOST)
         assert response.status == 301
@@ -430,9 +432,9 @@ def test_start_scripts_bring_up_web_worker_and_beat(tmp_path, fresh_database, re
             assert wait_for(worker_answers, timeout=90, interval=1), worker_log.read_text()
             assert "concurrency: 1 (prefork)" in worker_log.read_text()
             # and beat runs the database scheduler and keeps running
-            assert wait_for(
-                lambda: "DatabaseScheduler" in beat_log.read_text(), timeout=60
-            ), beat_log.read_text()
+            assert wait_for(lambda: "DatabaseScheduler" in beat_log.read_text(), timeout=60), (
+                beat_log.read_text()
+            )
             assert beat.poll() is None, beat_log.read_text()
 
     # and SIGTERM (what `docker stop` sends) stops gunicorn cleanly

@@ -171,7 +171,7 @@ STATIC_ROOT = Path(env("LUMINA_STATIC_ROOT", default=str(BASE_DIR / "var" / "sta
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env("LUMINA_MEDIA_ROOT", default=str(BASE_DIR / "var" / "media")))
-STORAGES = {
+STORAGES: dict[str, dict[str, Any]] = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
