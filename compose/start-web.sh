@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Web container: wait for PostgreSQL, apply migrations, then run gunicorn as PID 1's child.
+# Web container: wait for PostgreSQL, apply migrations, then exec gunicorn (it replaces
+# this shell, so it gets the container's stop signal directly).
 #
 # Environment (all optional):
 #   WEB_CONCURRENCY     gunicorn worker processes (default 3)

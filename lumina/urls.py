@@ -16,6 +16,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("api/v1/", include("lumina.api_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("gallery.urls")),
     path("", include("accounts.urls")),
 ]
 

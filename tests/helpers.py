@@ -93,6 +93,7 @@ def filesystem_broker(app: Any, var_dir: Path) -> Iterator[None]:
         "data_folder_in": str(folder / "queue"),
         "data_folder_out": str(folder / "queue"),
         "processed_folder": str(folder / "processed"),
+        "control_folder": str(folder / "control"),
     }
     app.conf.task_always_eager = False
     _reset_pools(app)

@@ -136,6 +136,8 @@ def test_app_services_run_the_production_settings_after_their_dependencies():
     assert services["beat"]["healthcheck"]["disable"] is True
     assert services["postgres"]["image"].startswith("pgvector/pgvector:")
     assert "pg_isready" in " ".join(services["postgres"]["healthcheck"]["test"])
+    # Docker's default log driver never rotates: every service caps its logs.
+    assert all(s["logging"]["options"]["max-size"] for s in services.values())
     # Only the web port is published, and only on the loopback interface by default.
     published = [s for s in services.values() if s.get("ports")]
     assert [p["host_ip"] for s in published for p in s["ports"]] == ["127.0.0.1"]
@@ -257,9 +259,9 @@ def test_dockerfile_builds_in_two_stages_and_runs_unprivileged():
     runtime = text.split("AS runtime", 1)[1]
     assert "requirements/production.txt" in text.split("AS runtime", 1)[0]
     assert "COPY --from=builder /opt/venv /opt/venv" in runtime
-    users = re.findall(r"^USER (\S+)", runtime, re.M)
-    assert users == ["lumina"]
-    assert "useradd" in runtime
+    # Numeric, so Kubernetes' runAsNonRoot can verify it; 10001 is the user `lumina`.
+    assert re.findall(r"^USER (\S+)", runtime, re.M) == ["10001:10001"]
+    assert re.search(r"useradd [^\n]*--uid 10001 [^\n]*lumina", runtime)
     assert re.search(r"^EXPOSE 8000$", runtime, re.M)
     assert re.search(r"^HEALTHCHECK .*\n?.*/healthz", runtime, re.M)
     assert "DJANGO_SETTINGS_MODULE=lumina.settings.production" in runtime

@@ -63,3 +63,25 @@ class AccessLogMiddleware:
             },
         )
         return response
+
+
+class ExactVaryMiddleware:
+    """Lets a view fix its ``Vary`` header exactly (``response.exact_vary``).
+
+    Content-addressed images do not depend on the language or the session; the
+    locale and session middlewares would otherwise add ``Accept-Language, Cookie``
+    and make every browser and CDN cache miss. Must come first in MIDDLEWARE.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        exact = getattr(response, "exact_vary", None)
+        if exact is not None:
+            if exact:
+                response["Vary"] = exact
+            elif "Vary" in response:
+                del response["Vary"]
+        return response

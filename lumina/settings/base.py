@@ -46,6 +46,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "lumina.core.middleware.ExactVaryMiddleware",
     "lumina.core.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -247,17 +248,31 @@ CELERY_TASK_SOFT_TIME_LIMIT = env.int("LUMINA_TASK_SOFT_TIME_LIMIT", default=240
 CELERY_TASK_IGNORE_RESULT = not bool(REDIS_URL)
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Keep our log format (JSON in production) in worker and beat too.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_TIMEZONE = TIME_ZONE
 # Periodic jobs; django-celery-beat copies them into its tables, where operators can
 # pause or retime them in the admin.
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
     "purge-old-invitations": {"task": "accounts.invitations_purge", "schedule": 24 * 3600},
+    "requeue-stuck-assets": {"task": "gallery.assets_requeue_stuck", "schedule": 5 * 60},
+    "purge-trash": {"task": "gallery.trash_purge", "schedule": 3600},
 }
 
 # --- Lumina ---------------------------------------------------------------------
 LUMINA_SIGNUP_OPEN = env.bool("LUMINA_SIGNUP_OPEN", default=False)
 LUMINA_INVITATION_DAYS = env.int("LUMINA_INVITATION_DAYS", default=7)
 LUMINA_DEFAULT_QUOTA_BYTES = env.int("LUMINA_DEFAULT_QUOTA_BYTES", default=10 * 1024**3)
+# Uploads and renditions.
+LUMINA_MAX_UPLOAD_BYTES = env.int("LUMINA_MAX_UPLOAD_BYTES", default=200 * 1024**2)
+LUMINA_MAX_PIXELS = env.int("LUMINA_MAX_PIXELS", default=200_000_000)
+LUMINA_AVIF = env.bool("LUMINA_AVIF", default=False)
+LUMINA_TRASH_DAYS = env.int("LUMINA_TRASH_DAYS", default=30)
+LUMINA_STUCK_MINUTES = env.int("LUMINA_STUCK_MINUTES", default=15)
+LUMINA_SIGNED_URL_TTL = env.int("LUMINA_SIGNED_URL_TTL", default=24 * 3600)
+LUMINA_SIGNED_URL_WINDOW = env.int("LUMINA_SIGNED_URL_WINDOW", default=6 * 3600)
+DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024**2
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024**2
 LUMINA_JSON_LOGS = env.bool("LUMINA_JSON_LOGS", default=False)
 LUMINA_LOG_LEVEL = env("LUMINA_LOG_LEVEL", default="INFO")
 
@@ -272,6 +287,7 @@ LOGGING: dict[str, Any] = {
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
+            "stream": "ext://sys.stdout",
             "formatter": "json" if LUMINA_JSON_LOGS else "plain",
             "filters": ["request"],
         }

@@ -1,0 +1,1 @@
+"""Renditions: the closed set of specs (`specs`) and the image engine (`engine`)."""

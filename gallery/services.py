@@ -1,0 +1,485 @@
+"""Every write to assets, renditions, tags, favorites and storage usage."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterable, Sequence
+from datetime import timedelta
+from typing import IO, Any
+
+from django.conf import settings
+from django.core.files import File
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+from accounts.errors import RoleForbidden
+from accounts.models import Membership, Role, Tenant
+from lumina.core import events
+from lumina.core.errors import LuminaError, QuotaExceeded, ValidationFailed
+
+from . import storage
+from .errors import BulkTooLarge
+from .models import Asset, AssetTag, Favorite, Rendition, Status, StorageUsage, Tag, Visibility
+
+logger = logging.getLogger(__name__)
+
+MAX_BULK = 1000
+MAX_TAGS = 50
+
+
+def _require(membership: Membership, role: str) -> None:
+    if not membership.at_least(role):
+        raise RoleForbidden()
+
+
+def _queue_processing(asset_id: int) -> None:
+    from .tasks import asset_process_task
+
+    transaction.on_commit(lambda: asset_process_task.delay(asset_id))
+
+
+# --- usage and quota ------------------------------------------------------------------
+
+
+def _usage_locked(tenant_id: int) -> StorageUsage:
+    StorageUsage.objects.get_or_create(tenant_id=tenant_id)
+    return StorageUsage.objects.select_for_update().get(tenant_id=tenant_id)
+
+
+def usage_add(*, tenant_id: int, originals: int = 0, renditions: int = 0, assets: int = 0) -> None:
+    StorageUsage.objects.get_or_create(tenant_id=tenant_id)
+    StorageUsage.objects.filter(tenant_id=tenant_id).update(
+        originals_bytes=F("originals_bytes") + originals,
+        renditions_bytes=F("renditions_bytes") + renditions,
+        assets_count=F("assets_count") + assets,
+    )
+
+
+def _check_quota(tenant: Tenant, usage: StorageUsage, incoming: int, filename: str) -> None:
+    if tenant.quota_bytes and usage.total_bytes + incoming > tenant.quota_bytes:
+        raise QuotaExceeded(
+            f"{filename}: uploading it would exceed the workspace quota.",
+            details={
+                "quota_bytes": tenant.quota_bytes,
+                "used_bytes": usage.total_bytes,
+                "file_bytes": incoming,
+            },
+        )
+
+
+# --- tags -------------------------------------------------------------------------------
+
+
+def normalise_tags(names: Iterable[str] | str | None) -> list[str]:
+    if names is None:
+        return []
+    if isinstance(names, str):
+        names = names.split(",")
+    seen: dict[str, str] = {}
+    for raw in names:
+        name = re.sub(r"\s+", " ", str(raw)).strip()[:64]
+        if name and name.lower() not in seen:
+            seen[name.lower()] = name
+    if len(seen) > MAX_TAGS:
+        raise ValidationFailed(f"At most {MAX_TAGS} tags per request.", details={"field": "tags"})
+    return list(seen.values())
+
+
+def _tags_named(tenant_id: int, names: Sequence[str]) -> list[Tag]:
+    lowered = [n.lower() for n in names]
+    return list(
+        Tag.objects.annotate(lname=Lower("name")).filter(tenant_id=tenant_id, lname__in=lowered)
+    )
+
+
+def tags_ensure(*, tenant_id: int, names: Sequence[str]) -> list[Tag]:
+    """The tags with these names (case-insensitive), created where missing."""
+    wanted = normalise_tags(names)
+    if not wanted:
+        return []
+    existing = {t.name.lower(): t for t in _tags_named(tenant_id, wanted)}
+    for name in wanted:
+        if name.lower() in existing:
+            continue
+        try:
+            with transaction.atomic():
+                tag = Tag.objects.create(tenant_id=tenant_id, name=name)
+        except IntegrityError:  # created concurrently
+            tag = Tag.objects.get(tenant_id=tenant_id, name__iexact=name)
+        existing[name.lower()] = tag
+    return [existing[n.lower()] for n in wanted]
+
+
+def _add_tags(assets: Sequence[Asset], tags: Sequence[Tag]) -> None:
+    AssetTag.objects.bulk_create(
+        [AssetTag(asset=a, tag=t) for a in assets for t in tags], ignore_conflicts=True
+    )
+
+
+def _remove_tags(assets: Sequence[Asset], tags: Sequence[Tag]) -> None:
+    AssetTag.objects.filter(asset__in=assets, tag__in=tags).delete()
+
+
+# --- upload and processing ----------------------------------------------------------------
+
+
+def asset_upload(
+    *,
+    membership: Membership,
+    fileobj: IO[bytes],
+    filename: str,
+    title: str = "",
+    description: str = "",
+    tags: Iterable[str] | str | None = None,
+    visibility: str | None = None,
+) -> tuple[Asset, bool]:
+    """Validate, store and record an upload; processing is queued on commit.
+
+    Returns ``(asset, duplicate)``: the same bytes in the same workspace give back the
+    asset that exists (restored from the trash if it was there), and nothing new.
+    """
+    from .validators import inspect_upload
+
+    _require(membership, Role.EDITOR)
+    filename = (filename or "upload").replace("\x00", "")[-255:]
+    visibility = visibility or Visibility.TENANT
+    if visibility not in Visibility.values:
+        raise ValidationFailed(
+            f"Unknown visibility {visibility!r}.", details={"field": "visibility"}
+        )
+    tag_names = normalise_tags(tags)
+    info = inspect_upload(
+        fileobj,
+        filename=filename,
+        max_bytes=settings.LUMINA_MAX_UPLOAD_BYTES,
+        max_pixels=settings.LUMINA_MAX_PIXELS,
+    )
+    tenant = membership.tenant
+
+    existing = Asset.objects.filter(tenant=tenant, sha256=info.sha256).first()
+    if existing is not None:
+        if existing.deleted_at is not None:
+            asset_restore(membership=membership, assets=[existing])
+            existing.refresh_from_db()
+        return existing, True
+
+    key = storage.original_key(tenant_id=tenant.pk, sha256=info.sha256, fmt=info.format)
+    key_existed = storage.storage().exists(key)
+    try:
+        with transaction.atomic():
+            usage = _usage_locked(tenant.pk)
+            _check_quota(tenant, usage, info.bytes, filename)
+            fileobj.seek(0)
+            storage.save(key, File(fileobj, name=key))
+            asset = Asset.objects.create(
+                tenant=tenant,
+                owner=membership.user,
+                title=title.strip()[:255],
+                description=description.strip(),
+                original=key,
+                original_filename=filename,
+                sha256=info.sha256,
+                format=info.format,
+                mime=info.mime,
+                bytes=info.bytes,
+                width=info.width,
+                height=info.height,
+                frames=info.frames,
+                visibility=visibility,
+            )
+            _add_tags([asset], tags_ensure(tenant_id=tenant.pk, names=tag_names))
+            usage_add(tenant_id=tenant.pk, originals=info.bytes, assets=1)
+            _queue_processing(asset.pk)
+            events.emit("asset.created", {"tenant_id": tenant.pk, "asset_id": asset.pk})
+    except IntegrityError:
+        # The same bytes were uploaded concurrently: theirs won; the key holds the
+        # same bytes, so it stays.
+        winner = Asset.objects.filter(tenant=tenant, sha256=info.sha256).first()
+        if winner is None:
+            raise
+        return winner, True
+    except BaseException:
+        if not key_existed:
+            storage.delete(key)
+        raise
+    return asset, False
+
+
+def asset_process(*, asset_id: int) -> Asset | None:
+    """Read metadata, compute hashes and make the eager renditions. Idempotent: a
+    ready asset is left alone and renditions that exist are not made again.
+
+    Content errors (``LuminaError``) mark the asset failed; anything else propagates
+    so the task can retry it.
+    """
+    from .processing import generate_eager
+
+    asset = Asset.objects.filter(pk=asset_id, deleted_at__isnull=True).first()
+    if asset is None or asset.status == Status.READY:
+        return asset
+    try:
+        with storage.storage().open(asset.original, "rb") as fh:
+            data = fh.read()
+        fields = generate_eager(asset=asset, data=data)
+    except LuminaError as exc:
+        asset_mark_failed(asset_id=asset.pk, reason=exc.message)
+        return Asset.objects.get(pk=asset.pk)
+    with transaction.atomic():
+        Asset.objects.filter(pk=asset.pk).update(
+            status=Status.READY, failure_reason="", updated_at=timezone.now(), **fields
+        )
+        events.emit("asset.ready", {"tenant_id": asset.tenant_id, "asset_id": asset.pk})
+    return Asset.objects.get(pk=asset.pk)
+
+
+def rendition_record(
+    *, asset: Asset, spec: str, fmt: str, data: bytes, width: int, height: int
+) -> Rendition:
+    """Store one rendition at its deterministic key and record it (safe under races)."""
+    key = storage.rendition_key(tenant_id=asset.tenant_id, sha256=asset.sha256, spec=spec, fmt=fmt)
+    found = Rendition.objects.filter(asset=asset, spec=spec, format=fmt).first()
+    if found is not None and storage.storage().exists(found.file):
+        return found
+    storage.save(key, data)
+    try:
+        with transaction.atomic():
+            rendition, created = Rendition.objects.update_or_create(
+                asset=asset,
+                spec=spec,
+                format=fmt,
+                defaults={"file": key, "width": width, "height": height, "bytes": len(data)},
+            )
+            if created:
+                usage_add(tenant_id=asset.tenant_id, renditions=len(data))
+    except IntegrityError:
+        rendition = Rendition.objects.get(asset=asset, spec=spec, format=fmt)
+    return rendition
+
+
+def asset_mark_failed(*, asset_id: int, reason: str) -> None:
+    Asset.objects.filter(pk=asset_id).update(
+        status=Status.FAILED, failure_reason=reason[:500], updated_at=timezone.now()
+    )
+    logger.warning("asset %s failed: %s", asset_id, reason)
+
+
+def asset_reprocess(*, asset_ids: Sequence[int]) -> int:
+    """Queue processing again (operators; stuck assets). Renditions are kept."""
+    with transaction.atomic():
+        count = Asset.objects.filter(pk__in=asset_ids, deleted_at__isnull=True).update(
+            status=Status.PROCESSING,
+            failure_reason="",
+            processing_attempts=F("processing_attempts") + 1,
+            updated_at=timezone.now(),
+        )
+        for asset_id in asset_ids:
+            _queue_processing(asset_id)
+    return count
+
+
+def assets_requeue_stuck(*, older_than: timedelta, max_attempts: int = 5) -> int:
+    """Assets left in processing (a lost worker, a full queue) are queued again; after
+    ``max_attempts`` they are marked failed instead of looping for ever."""
+    cutoff = timezone.now() - older_than
+    stuck = Asset.objects.filter(
+        status=Status.PROCESSING, updated_at__lt=cutoff, deleted_at__isnull=True
+    )
+    gave_up = stuck.filter(processing_attempts__gte=max_attempts)
+    for asset_id in gave_up.values_list("pk", flat=True):
+        asset_mark_failed(
+            asset_id=asset_id, reason="Processing did not finish after several attempts."
+        )
+    ids = list(
+        stuck.filter(processing_attempts__lt=max_attempts).values_list("pk", flat=True)[:1000]
+    )
+    if ids:
+        asset_reprocess(asset_ids=ids)
+    return len(ids)
+
+
+# --- editing ----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def asset_update(*, membership: Membership, asset: Asset, data: dict[str, Any]) -> Asset:
+    _require(membership, Role.EDITOR)
+    changed: list[str] = []
+    for field in ("title", "description"):
+        if field in data:
+            setattr(asset, field, str(data[field]).strip()[: 255 if field == "title" else 10000])
+            changed.append(field)
+    if "visibility" in data:
+        if data["visibility"] not in Visibility.values:
+            raise ValidationFailed("Unknown visibility.", details={"field": "visibility"})
+        asset.visibility = data["visibility"]
+        changed.append("visibility")
+    if changed:
+        asset.save(update_fields=[*changed, "updated_at"])
+    if "tags" in data:
+        tags = tags_ensure(tenant_id=asset.tenant_id, names=normalise_tags(data["tags"]))
+        AssetTag.objects.filter(asset=asset).exclude(tag__in=tags).delete()
+        _add_tags([asset], tags)
+    events.emit("asset.updated", {"tenant_id": asset.tenant_id, "asset_id": asset.pk})
+    return asset
+
+
+@transaction.atomic
+def asset_delete(*, membership: Membership, assets: Sequence[Asset]) -> int:
+    """Move to the trash (files stay until the purge)."""
+    _require(membership, Role.EDITOR)
+    ids = [a.pk for a in assets]
+    count = Asset.objects.filter(pk__in=ids, deleted_at__isnull=True).update(
+        deleted_at=timezone.now()
+    )
+    for asset_id in ids:
+        events.emit("asset.trashed", {"tenant_id": membership.tenant_id, "asset_id": asset_id})
+    return count
+
+
+@transaction.atomic
+def asset_restore(*, membership: Membership, assets: Sequence[Asset]) -> int:
+    _require(membership, Role.EDITOR)
+    ids = [a.pk for a in assets]
+    count = Asset.objects.filter(pk__in=ids, deleted_at__isnull=False).update(deleted_at=None)
+    for asset_id in ids:
+        events.emit("asset.restored", {"tenant_id": membership.tenant_id, "asset_id": asset_id})
+    return count
+
+
+def _purge(queryset: Any) -> int:
+    """Delete rows first, then the files once the deletion committed: a failure in
+    between leaves a stray file at worst, never a row pointing at nothing."""
+    assets = list(queryset.prefetch_related("renditions"))
+    if not assets:
+        return 0
+    keys: list[str] = []
+    with transaction.atomic():
+        for asset in assets:
+            rendition_bytes = sum(r.bytes for r in asset.renditions.all())
+            keys.append(asset.original)
+            keys.extend(r.file for r in asset.renditions.all())
+            usage_add(
+                tenant_id=asset.tenant_id,
+                originals=-asset.bytes,
+                renditions=-rendition_bytes,
+                assets=-1,
+            )
+        Asset.objects.filter(pk__in=[a.pk for a in assets]).delete()
+        for asset in assets:
+            events.emit("asset.deleted", {"tenant_id": asset.tenant_id, "asset_id": asset.pk})
+
+        def remove_files() -> None:
+            for key in keys:
+                try:
+                    storage.delete(key)
+                except Exception:  # a stray file is recoverable; keep deleting the rest
+                    logger.exception("could not delete %s", key)
+
+        transaction.on_commit(remove_files)
+    return len(assets)
+
+
+def trash_empty(*, membership: Membership) -> int:
+    _require(membership, Role.EDITOR)
+    return _purge(
+        Asset.objects.filter(tenant_id=membership.tenant_id).trashed().visible_to(membership.user)
+    )
+
+
+def trash_purge(*, older_than_days: int) -> int:
+    """The periodic purge: assets in the trash for longer than ``older_than_days``."""
+    cutoff = timezone.now() - timedelta(days=older_than_days)
+    return _purge(Asset.objects.filter(deleted_at__lt=cutoff)[:1000])
+
+
+# --- favorites and bulk -------------------------------------------------------------------
+
+
+def favorite_set(*, membership: Membership, assets: Sequence[Asset], on: bool) -> int:
+    user = membership.user
+    if on:
+        created = Favorite.objects.bulk_create(
+            [Favorite(user=user, asset=a) for a in assets], ignore_conflicts=True
+        )
+        return len(created)
+    deleted, _ = Favorite.objects.filter(user=user, asset__in=assets).delete()
+    return deleted
+
+
+RENAME_FIELDS = re.compile(r"\{(n|original|date)(?::(\d+))?\}")
+
+
+def _render_name(pattern: str, asset: Asset, n: int) -> str:
+    def sub(match: re.Match[str]) -> str:
+        field, width = match.group(1), match.group(2)
+        if field == "n":
+            return str(n).zfill(int(width or 0))
+        if field == "original":
+            return asset.original_filename.rsplit(".", 1)[0]
+        stamp = asset.taken_at or asset.created_at
+        return stamp.date().isoformat()
+
+    return RENAME_FIELDS.sub(sub, pattern).strip()[:255]
+
+
+BULK_ACTIONS = (
+    "delete",
+    "restore",
+    "tag",
+    "untag",
+    "set_visibility",
+    "favorite",
+    "unfavorite",
+    "rename",
+)
+
+
+@transaction.atomic
+def asset_bulk(
+    *, membership: Membership, assets: Sequence[Asset], action: str, params: dict[str, Any]
+) -> int:
+    """One action on up to 1,000 assets, all or nothing. The caller resolved the ids
+    (a missing or foreign id refuses the whole request before this point)."""
+    if len(assets) > MAX_BULK:
+        raise BulkTooLarge()
+    if action not in BULK_ACTIONS:
+        raise ValidationFailed(f"Unknown action {action!r}.", details={"field": "action"})
+    if action in ("favorite", "unfavorite"):
+        favorite_set(membership=membership, assets=assets, on=action == "favorite")
+        return len(assets)
+    _require(membership, Role.EDITOR)
+    if action == "delete":
+        asset_delete(membership=membership, assets=assets)
+    elif action == "restore":
+        asset_restore(membership=membership, assets=assets)
+    elif action in ("tag", "untag"):
+        names = normalise_tags(params.get("tags"))
+        if not names:
+            raise ValidationFailed("Name at least one tag.", details={"field": "tags"})
+        if action == "tag":
+            _add_tags(assets, tags_ensure(tenant_id=membership.tenant_id, names=names))
+        else:
+            _remove_tags(assets, _tags_named(membership.tenant_id, names))
+    elif action == "set_visibility":
+        value = params.get("visibility")
+        if value not in Visibility.values:
+            raise ValidationFailed("Unknown visibility.", details={"field": "visibility"})
+        Asset.objects.filter(pk__in=[a.pk for a in assets]).update(
+            visibility=value, updated_at=timezone.now()
+        )
+    elif action == "rename":
+        pattern = str(params.get("pattern", "")).strip()
+        if not pattern:
+            raise ValidationFailed(
+                "A rename needs a pattern, e.g. 'Trip {n:03}'.", details={"field": "pattern"}
+            )
+        start = int(params.get("start", 1))
+        for offset, asset in enumerate(assets):
+            asset.title = _render_name(pattern, asset, start + offset)
+        Asset.objects.bulk_update(assets, ["title"])
+    for asset in assets:
+        events.emit("asset.updated", {"tenant_id": membership.tenant_id, "asset_id": asset.pk})
+    return len(assets)

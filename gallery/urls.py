@@ -1,0 +1,22 @@
+from django.urls import path, register_converter
+
+from . import views
+
+
+class SpecConverter:
+    regex = r"[a-z0-9-]{1,32}"
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value
+
+
+register_converter(SpecConverter, "spec")
+
+urlpatterns = [
+    path("r/<int:asset_id>/<spec:spec>.<spec:fmt>", views.rendition, name="rendition"),
+    path("gallery/", views.gallery_home, name="gallery-home"),
+    path("upload/", views.upload, name="upload"),
+]

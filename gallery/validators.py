@@ -1,0 +1,874 @@
+"""Upload validation: decide what an uploaded file really is from its bytes.
+
+The client's filename and MIME type are never trusted; the filename only appears in
+messages. The checks run cheapest first and each refuses with a stable error code:
+
+1. byte cap, enforced while streaming the upload (SHA-256 is computed on the way);
+2. magic bytes -> one of the accepted formats (`sniff_format`), else ``unsupported_media``;
+3. a walk of the format's own container structure to its logical end. A file that stops
+   early is ``corrupt_image``; HTML, script, PDF or archive signatures in the places a
+   polyglot hides them (metadata segments, comments, data after the image's end) and a
+   ZIP central directory that an unzip tool would find are ``unsupported_media``;
+4. the engine reads the header only -> dimensions and frame count -> pixel cap
+   (``image_too_large``) before a single pixel is decoded, so decompression bombs cost
+   nothing;
+5. a real decode of every pixel, done cheaply (libvips: sequential access, JPEG DCT
+   shrink, ``fail_on="error"``; Pillow only for HEIC and BMP, which this libvips build
+   cannot read) -> ``corrupt_image`` on truncation or damage.
+
+The whole upload is held in memory while it is checked; ``max_bytes`` bounds that.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import io
+import re
+import struct
+import warnings
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any, Protocol
+
+from PIL import Image
+
+from lumina.core.errors import LuminaError, UnsupportedMedia
+
+__all__ = [
+    "CorruptImage",
+    "FileTooLarge",
+    "ImageFormat",
+    "ImageInfo",
+    "ImageTooLarge",
+    "UnsupportedMedia",
+    "configured_pyvips",
+    "inspect_upload",
+    "register_pillow_plugins",
+    "sniff_format",
+]
+
+CHUNK_SIZE = 1024 * 1024
+# Enough for the ISOBMFF `ftyp` box with its brand list and for recognising text formats.
+HEAD_SIZE = 4096
+
+
+class FileTooLarge(LuminaError):
+    code = "file_too_large"
+    status = 413
+    default_message = "The file is larger than allowed."
+
+
+class ImageTooLarge(LuminaError):
+    code = "image_too_large"
+    status = 413
+    default_message = "The image has more pixels than allowed."
+
+
+class CorruptImage(LuminaError):
+    code = "corrupt_image"
+    # 422: the request itself is well formed; the image inside it cannot be processed.
+    status = 422
+    default_message = "The image is damaged or incomplete."
+
+
+class ImageFormat(StrEnum):
+    JPEG = "jpeg"
+    PNG = "png"
+    GIF = "gif"
+    WEBP = "webp"
+    AVIF = "avif"
+    HEIF = "heif"
+    TIFF = "tiff"
+    BMP = "bmp"
+
+    @property
+    def pillow_format(self) -> str:
+        """The plugin name Pillow uses, to restrict `Image.open` to exactly this one."""
+        return _PILLOW_FORMATS[self]
+
+
+_PILLOW_FORMATS = {
+    ImageFormat.JPEG: "JPEG",
+    ImageFormat.PNG: "PNG",
+    ImageFormat.GIF: "GIF",
+    ImageFormat.WEBP: "WEBP",
+    ImageFormat.AVIF: "AVIF",
+    ImageFormat.HEIF: "HEIF",
+    ImageFormat.TIFF: "TIFF",
+    ImageFormat.BMP: "BMP",
+}
+
+_MIMES = {
+    ImageFormat.JPEG: "image/jpeg",
+    ImageFormat.PNG: "image/png",
+    ImageFormat.GIF: "image/gif",
+    ImageFormat.WEBP: "image/webp",
+    ImageFormat.AVIF: "image/avif",
+    ImageFormat.HEIF: "image/heif",
+    ImageFormat.TIFF: "image/tiff",
+    ImageFormat.BMP: "image/bmp",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class ImageInfo:
+    """What an accepted upload is.
+
+    ``width``/``height`` are as displayed (EXIF orientation applied), which is what pages
+    and renditions use; ``raw_width``/``raw_height`` are the stored pixel grid.
+    ``orientation`` is the EXIF orientation a renderer still has to apply (1 when none; always
+    1 for HEIF/AVIF, whose decoders apply the container's rotation themselves).
+    """
+
+    format: ImageFormat
+    mime: str
+    width: int
+    height: int
+    raw_width: int
+    raw_height: int
+    orientation: int
+    frames: int
+    bytes: int
+    sha256: str
+    has_alpha: bool
+
+
+class ReadableFile(Protocol):
+    def read(self, size: int = ..., /) -> Any: ...
+
+
+# --------------------------------------------------------------------------- sniffing
+
+_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+_AVIF_BRANDS = {b"avif", b"avis"}
+_HEIF_BRANDS = {b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"hevm", b"hevs"}
+# Generic HEIF structure brands: the codec is only known once libheif reads the file.
+_GENERIC_HEIF_BRANDS = {b"mif1", b"msf1", b"mif2"}
+_BMP_DIB_HEADER_SIZES = {12, 16, 40, 52, 56, 64, 108, 124}
+
+
+def sniff_format(head: bytes) -> ImageFormat | None:
+    """The accepted image format that ``head`` (the first bytes of a file) starts with."""
+    if head.startswith(b"\xff\xd8\xff"):
+        return ImageFormat.JPEG
+    if head.startswith(_PNG_SIGNATURE):
+        return ImageFormat.PNG
+    if head[:6] in (b"GIF87a", b"GIF89a"):
+        return ImageFormat.GIF
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return ImageFormat.WEBP
+    if head[4:8] == b"ftyp":
+        return _sniff_ftyp(head)
+    if head[:4] in (b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+"):
+        return ImageFormat.TIFF
+    # "BM" alone is too weak (plenty of text starts with it): require a known DIB header size.
+    if head[:2] == b"BM" and len(head) >= 18:
+        if struct.unpack_from("<I", head, 14)[0] in _BMP_DIB_HEADER_SIZES:
+            return ImageFormat.BMP
+    return None
+
+
+def _sniff_ftyp(head: bytes) -> ImageFormat | None:
+    size = struct.unpack_from(">I", head, 0)[0]
+    end = min(len(head), size if size >= 16 else 16)
+    brands = {head[8:12]} | {head[i : i + 4] for i in range(16, end - 3, 4)}
+    if brands & _AVIF_BRANDS:
+        return ImageFormat.AVIF
+    if brands & (_HEIF_BRANDS | _GENERIC_HEIF_BRANDS):
+        return ImageFormat.HEIF
+    return None
+
+
+def _heif_mime(head: bytes) -> str:
+    size = struct.unpack_from(">I", head, 0)[0]
+    end = min(len(head), max(size, 16))
+    brands = {head[8:12]} | {head[i : i + 4] for i in range(16, end - 3, 4)}
+    return "image/heic" if brands & {b"heic", b"heix", b"heim", b"heis"} else "image/heif"
+
+
+_TEXT_KINDS = (
+    (
+        re.compile(
+            rb"^\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*<(?:svg|!doctype\s+svg)", re.I | re.S
+        ),
+        "SVG",
+    ),
+    (re.compile(rb"^\s*<(?:!doctype\s+html|html|head|body|script|iframe|!--)", re.I), "HTML"),
+    (re.compile(rb"^\s*<\?xml", re.I), "XML"),
+)
+
+
+def _describe_unknown(head: bytes) -> str:
+    """A short human name for content we refuse, used in the message only."""
+    stripped = head.removeprefix(b"\xef\xbb\xbf")
+    for pattern, kind in _TEXT_KINDS:
+        if pattern.search(stripped):
+            return kind
+    if head.startswith(b"%PDF-"):
+        return "PDF"
+    if head[:4] in (b"PK\x03\x04", b"PK\x05\x06"):
+        return "ZIP archive"
+    if head[4:8] == b"ftyp":
+        return "video or other ISO media"
+    if not head:
+        return "empty file"
+    return "unknown"
+
+
+# --------------------------------------------------------------------- structure walk
+
+
+class _Malformed(Exception):
+    """The container structure is broken; `inspect_upload` turns it into CorruptImage."""
+
+
+@dataclass
+class _Layout:
+    # Offset just past the image's logical end; None where the format has no such notion
+    # (TIFF: its data may sit anywhere, found through offsets).
+    end: int | None
+    # Byte ranges that hold container/metadata rather than coded pixels: where a polyglot's
+    # second personality hides. Only these are scanned for the short signatures.
+    regions: list[tuple[int, int]] = field(default_factory=list)
+    frames: int | None = None
+    # Known from the structure itself (GIF transparency flags), else None: ask the decoder.
+    has_alpha: bool | None = None
+
+
+def _u16be(data: bytes, pos: int) -> int:
+    return int.from_bytes(data[pos : pos + 2], "big")
+
+
+def _u32be(data: bytes, pos: int) -> int:
+    return int.from_bytes(data[pos : pos + 4], "big")
+
+
+def _u32le(data: bytes, pos: int) -> int:
+    return int.from_bytes(data[pos : pos + 4], "little")
+
+
+# Inside entropy-coded JPEG data a 0xFF is followed by 0x00 (stuffing) or a restart marker
+# (D0-D7); anything else (a marker, or 0xFF fill before one) ends the scan. Written without
+# a repeat so that the regex engine's fast literal search does the work (20x faster).
+_JPEG_NEXT_MARKER = re.compile(rb"\xff[^\x00\xd0-\xd7]")
+_JPEG_SOF = {0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF}
+
+
+def _walk_jpeg(data: bytes, start: int = 0) -> _Layout:
+    n = len(data)
+    pos = start + 2
+    regions: list[tuple[int, int]] = []
+    seen_frame = seen_scan = False
+    while True:
+        if pos >= n:
+            raise _Malformed("it is truncated (no end-of-image marker)")
+        if data[pos] != 0xFF:
+            # Stray bytes between segments: libjpeg skips them with a warning, so do we,
+            # but they remain scannable.
+            nxt = data.find(b"\xff", pos)
+            if nxt < 0:
+                raise _Malformed("it is truncated (no end-of-image marker)")
+            regions.append((pos, nxt))
+            pos = nxt
+            continue
+        while pos < n and data[pos] == 0xFF:
+            pos += 1
+        if pos >= n:
+            raise _Malformed("it is truncated (no end-of-image marker)")
+        marker = data[pos]
+        pos += 1
+        if marker == 0xD9:
+            if not seen_scan:
+                raise _Malformed("it holds no image data")
+            return _Layout(end=pos, regions=regions, frames=1)
+        if 0xD0 <= marker <= 0xD7 or marker == 0x01:
+            continue  # standalone markers carry no length
+        if marker in (0x00, 0xD8):
+            raise _Malformed("its marker structure is invalid")
+        if pos + 2 > n:
+            raise _Malformed("it is truncated")
+        length = _u16be(data, pos)
+        if length < 2:
+            raise _Malformed("its marker structure is invalid")
+        segment_end = pos + length
+        if segment_end > n:
+            raise _Malformed("it is truncated")
+        regions.append((pos + 2, segment_end))
+        pos = segment_end
+        if marker in _JPEG_SOF:
+            seen_frame = True
+        elif marker == 0xDA:
+            if not seen_frame:
+                raise _Malformed("its marker structure is invalid")
+            seen_scan = True
+            match = _JPEG_NEXT_MARKER.search(data, pos)
+            if match is None:
+                raise _Malformed("it is truncated (no end-of-image marker)")
+            pos = match.start()
+
+
+def _walk_png(data: bytes) -> _Layout:
+    n = len(data)
+    pos = len(_PNG_SIGNATURE)
+    regions: list[tuple[int, int]] = []
+    frames: int | None = None
+    seen_data = False
+    first = True
+    while True:
+        if pos + 12 > n:
+            raise _Malformed("it is truncated (no IEND chunk)")
+        length = _u32be(data, pos)
+        kind = data[pos + 4 : pos + 8]
+        if not kind.isalpha() or length > 0x7FFFFFFF:
+            raise _Malformed("its chunk structure is invalid")
+        if first and kind != b"IHDR":
+            raise _Malformed("it does not start with an IHDR chunk")
+        first = False
+        chunk_end = pos + 12 + length
+        if chunk_end > n:
+            raise _Malformed("it is truncated")
+        if kind in (b"IDAT", b"fdAT"):
+            seen_data = True
+        else:
+            regions.append((pos + 8, pos + 8 + length))
+            if kind == b"acTL" and length >= 8:
+                frames = _u32be(data, pos + 8)
+        pos = chunk_end
+        if kind == b"IEND":
+            if not seen_data:
+                raise _Malformed("it holds no image data")
+            return _Layout(end=pos, regions=regions, frames=frames)
+
+
+def _skip_gif_sub_blocks(data: bytes, pos: int) -> int:
+    n = len(data)
+    while True:
+        if pos >= n:
+            raise _Malformed("it is truncated")
+        size = data[pos]
+        pos += 1
+        if size == 0:
+            return pos
+        pos += size
+
+
+def _walk_gif(data: bytes) -> _Layout:
+    n = len(data)
+    if n < 13:
+        raise _Malformed("it is truncated")
+    flags = data[10]
+    pos = 13
+    if flags & 0x80:
+        pos += 3 * (2 << (flags & 7))
+    regions: list[tuple[int, int]] = [(0, min(pos, n))]
+    frames = 0
+    # libvips always decodes GIF to RGBA; whether any frame is transparent is only told by
+    # the Graphic Control Extensions' transparency flag.
+    transparent = False
+    while True:
+        if pos >= n:
+            # Many encoders forget the trailer byte; decoders accept the file as long as the
+            # last image is complete, which the sub-block walk has just proven.
+            if frames:
+                return _Layout(end=n, regions=regions, frames=frames, has_alpha=transparent)
+            raise _Malformed("it is truncated")
+        block = data[pos]
+        if block == 0x3B:
+            if not frames:
+                raise _Malformed("it holds no image data")
+            return _Layout(end=pos + 1, regions=regions, frames=frames, has_alpha=transparent)
+        if block == 0x21:
+            if pos + 5 < n and data[pos + 1] == 0xF9 and data[pos + 2] >= 4:
+                transparent = transparent or bool(data[pos + 3] & 1)
+            start = pos + 2
+            pos = _skip_gif_sub_blocks(data, start)
+            regions.append((start, pos))
+        elif block == 0x2C:
+            if pos + 10 > n:
+                raise _Malformed("it is truncated")
+            local = data[pos + 9]
+            pos += 10
+            if local & 0x80:
+                pos += 3 * (2 << (local & 7))
+            pos = _skip_gif_sub_blocks(data, pos + 1)  # +1: LZW minimum code size
+            frames += 1
+        else:
+            raise _Malformed("its block structure is invalid")
+
+
+def _walk_webp(data: bytes) -> _Layout:
+    n = len(data)
+    if n < 20:
+        raise _Malformed("it is truncated")
+    end = 8 + _u32le(data, 4)
+    if end > n:
+        raise _Malformed("it is truncated")
+    pos = 12
+    regions: list[tuple[int, int]] = [(0, 12)]
+    frames = 0
+    has_image = False
+    while pos + 8 <= end:
+        fourcc = data[pos : pos + 4]
+        size = _u32le(data, pos + 4)
+        chunk_end = pos + 8 + size
+        if chunk_end > end:
+            raise _Malformed("it is truncated")
+        if fourcc in (b"VP8 ", b"VP8L"):
+            has_image = True
+        elif fourcc == b"ANMF":
+            has_image = True
+            frames += 1
+        elif fourcc != b"ALPH":
+            regions.append((pos + 8, chunk_end))
+        pos = chunk_end + (size & 1)
+    if not has_image:
+        raise _Malformed("it holds no image data")
+    return _Layout(end=end, regions=regions, frames=max(frames, 1))
+
+
+def _is_box_type(kind: bytes) -> bool:
+    return len(kind) == 4 and all(0x20 <= c <= 0x7E for c in kind)
+
+
+def _walk_isobmff(data: bytes, start: int = 0) -> _Layout:
+    """Top-level boxes of AVIF/HEIF (and of a motion photo's MP4 trailer).
+
+    The logical end is the end of the last well-formed box: whatever follows (not a box, or
+    a box that runs past the end of the file) is treated as trailing data. A truncated file
+    therefore passes here and is caught by the decoder, which is the only one that knows
+    which items the image needs.
+    """
+    n = len(data)
+    pos = start
+    regions: list[tuple[int, int]] = []
+    while pos + 8 <= n:
+        size = _u32be(data, pos)
+        kind = data[pos + 4 : pos + 8]
+        if not _is_box_type(kind):
+            break
+        header = 8
+        if size == 1:
+            if pos + 16 > n:
+                break
+            size = int.from_bytes(data[pos + 8 : pos + 16], "big")
+            header = 16
+        elif size == 0:
+            size = n - pos
+        box_end = pos + size
+        if size < header or box_end > n:
+            break
+        if kind != b"mdat":
+            regions.append((pos + header, box_end))
+        pos = box_end
+    if pos == start:
+        raise _Malformed("its box structure is invalid")
+    return _Layout(end=pos, regions=regions)
+
+
+def _walk_bmp(data: bytes) -> _Layout:
+    n = len(data)
+    if n < 26:
+        raise _Malformed("it is truncated")
+    declared = _u32le(data, 2)
+    pixels_at = _u32le(data, 10)
+    if pixels_at > n:
+        raise _Malformed("it is truncated")
+    # bfSize is often wrong by a few bytes in the wild; only trust it when it is plausible.
+    # A short file is left to the decoder, which knows how many pixel bytes it needs.
+    end = declared if pixels_at <= declared <= n else None
+    return _Layout(end=end, regions=[(0, pixels_at)])
+
+
+def _walk(fmt: ImageFormat, data: bytes) -> _Layout:
+    if fmt is ImageFormat.JPEG:
+        return _walk_jpeg(data)
+    if fmt is ImageFormat.PNG:
+        return _walk_png(data)
+    if fmt is ImageFormat.GIF:
+        return _walk_gif(data)
+    if fmt is ImageFormat.WEBP:
+        return _walk_webp(data)
+    if fmt in (ImageFormat.AVIF, ImageFormat.HEIF):
+        return _walk_isobmff(data)
+    if fmt is ImageFormat.BMP:
+        return _walk_bmp(data)
+    # TIFF: strips and IFDs may sit anywhere; only the whole-file checks apply.
+    return _Layout(end=None)
+
+
+# ------------------------------------------------------------------- polyglot checks
+
+# Long enough (7+ bytes, case-insensitive) to be scanned across the whole file: a random
+# match in 20 MB of compressed pixels has a probability around 1e-8.
+_MARKUP_ANYWHERE = re.compile(rb"<(?:script|iframe|!doctype\s+html)", re.I)
+# Shorter signatures, scanned only where a second file format hides (metadata, comments,
+# data after the end), so that compressed pixels cannot trigger them by chance.
+_FOREIGN_IN_METADATA = re.compile(
+    rb"<(?:html|body|object|embed|\?php)"
+    rb"|%PDF-"
+    rb"|PK\x03\x04[\x0a-\x3f]\x00"  # ZIP local file header with a plausible version
+    rb"|Rar!\x1a\x07"
+    rb"|7z\xbc\xaf\x27\x1c"
+    rb"|\x7fELF[\x01\x02][\x01\x02]\x01",
+    re.I,
+)
+_MAX_TRAILING_IMAGES = 16
+
+
+def _has_zip_directory(data: bytes) -> bool:
+    """True when an unzip tool would open this file as an archive.
+
+    Unzip locates the end-of-central-directory record in the last 64 KiB and follows it
+    back to the central directory, so prepended image data does not stop it (the classic
+    GIFAR/JPEG+ZIP polyglot). Checking that the directory really is where the record says
+    keeps stray "PK" bytes in compressed pixels from matching.
+    """
+    n = len(data)
+    floor = max(0, n - (22 + 0xFFFF))
+    i = data.rfind(b"PK\x05\x06", floor)
+    while i >= 0:
+        if i >= 20 and data[i - 20 : i - 16] == b"PK\x06\x07":
+            return True  # ZIP64 locator right before the record
+        if i + 22 <= n:
+            entries, cd_size = struct.unpack_from("<HI", data, i + 10)
+            cd_start = i - cd_size
+            if entries and cd_size >= 46 and cd_start >= 0:
+                if data[cd_start : cd_start + 4] == b"PK\x01\x02":
+                    return True
+        i = data.rfind(b"PK\x05\x06", floor, i)
+    return False
+
+
+def _trailing_regions(fmt: ImageFormat, data: bytes, end: int) -> list[tuple[int, int]]:
+    """Scannable ranges of whatever follows the image's logical end.
+
+    Phones append real media after a JPEG (MPF/Ultra HDR gain maps and depth maps are
+    JPEGs, motion photos an MP4): those are walked like any image so that only their
+    metadata is scanned. Anything else after the end is scanned whole.
+    """
+    n = len(data)
+    regions: list[tuple[int, int]] = []
+    pos = end
+    for _ in range(_MAX_TRAILING_IMAGES):
+        while pos < n and data[pos] == 0:
+            pos += 1
+        if pos >= n:
+            return regions
+        try:
+            if fmt is ImageFormat.JPEG and data.startswith(b"\xff\xd8\xff", pos):
+                layout = _walk_jpeg(data, pos)
+            elif data[pos + 4 : pos + 8] == b"ftyp":
+                layout = _walk_isobmff(data, pos)
+            else:
+                break
+        except _Malformed:
+            break
+        regions.extend(layout.regions)
+        assert layout.end is not None  # both walkers always report an end
+        pos = layout.end
+    regions.append((pos, n))
+    return regions
+
+
+def _find_polyglot(fmt: ImageFormat, data: bytes, layout: _Layout) -> str | None:
+    """Why this file is also something other than an image, or None."""
+    if _has_zip_directory(data):
+        return "it is also a ZIP archive"
+    if _MARKUP_ANYWHERE.search(data):
+        return "it contains HTML or script markup"
+    regions = [(0, min(len(data), 1024)), *layout.regions]
+    if layout.end is not None and layout.end < len(data):
+        regions.extend(_trailing_regions(fmt, data, layout.end))
+    for start, stop in regions:
+        if _FOREIGN_IN_METADATA.search(data, start, stop):
+            return "it embeds another kind of file (markup, PDF, archive or executable)"
+    return None
+
+
+# ----------------------------------------------------------------------- the engine
+
+
+# libvips loader classes for the formats we accept. HEIC (HEVC) is missing from the bundled
+# libvips, so it and BMP are decoded by Pillow/pillow-heif.
+_VIPS_LOADER_CLASSES = (
+    "VipsForeignLoadJpeg",
+    "VipsForeignLoadPng",
+    "VipsForeignLoadNsgif",
+    "VipsForeignLoadWebp",
+    "VipsForeignLoadHeif",
+    "VipsForeignLoadTiff",
+)
+_VIPS_LOADERS = {
+    ImageFormat.JPEG: "jpegload_buffer",
+    ImageFormat.PNG: "pngload_buffer",
+    ImageFormat.GIF: "gifload_buffer",
+    ImageFormat.WEBP: "webpload_buffer",
+    ImageFormat.AVIF: "heifload_buffer",
+    ImageFormat.TIFF: "tiffload_buffer",
+}
+VIPS_FORMATS = frozenset(_VIPS_LOADERS)
+
+
+@functools.cache
+def configured_pyvips() -> Any:
+    """pyvips, locked down for untrusted input. Process-wide, done once."""
+    # Imported here: libvips is loaded only by the code paths that use it.
+    import pyvips
+
+    # libvips picks loaders by sniffing the bytes itself (`thumbnail_buffer`,
+    # `new_from_buffer`): block every loader, then allow back only the formats we accept, so
+    # SVG, PDF, CSV/matrix text, raw or .vips files can never be parsed whatever a file says.
+    pyvips.operation_block_set("VipsForeignLoad", True)
+    for name in _VIPS_LOADER_CLASSES:
+        pyvips.operation_block_set(name, False)
+    pyvips.block_untrusted_set(True)
+    # The operation cache keeps decoded pixels of past calls; uploads never repeat, so it
+    # would only hold memory in a long-lived worker (and flatter benchmarks).
+    pyvips.cache_set_max(0)
+    return pyvips
+
+
+@functools.cache
+def register_pillow_plugins() -> None:
+    """Teach Pillow to open HEIC/HEIF (pillow-heif). Idempotent."""
+    import pillow_heif
+
+    pillow_heif.register_heif_opener()
+
+
+@dataclass(frozen=True)
+class _Header:
+    width: int
+    height: int
+    frames: int
+    has_alpha: bool
+    orientation: int
+
+
+_ORIENTATIONS = range(1, 9)
+
+
+def _vips_header(fmt: ImageFormat, data: bytes) -> _Header:
+    pyvips = configured_pyvips()
+    loader = getattr(pyvips.Image, _VIPS_LOADERS[fmt])
+    image = loader(data, access="sequential")
+    frames = image.get("n-pages") if image.get_typeof("n-pages") else 1
+    orientation = 1
+    # libheif applies the container's rotation itself, so HEIF-family sizes are final.
+    if fmt is not ImageFormat.AVIF and image.get_typeof("orientation"):
+        orientation = int(image.get("orientation"))
+    return _Header(
+        width=image.width,
+        height=image.height,
+        frames=max(int(frames), 1),
+        has_alpha=bool(image.hasalpha()),
+        orientation=orientation if orientation in _ORIENTATIONS else 1,
+    )
+
+
+def _vips_decode(fmt: ImageFormat, data: bytes) -> None:
+    pyvips = configured_pyvips()
+    loader = getattr(pyvips.Image, _VIPS_LOADERS[fmt])
+    options: dict[str, Any] = {"access": "sequential", "fail_on": "error"}
+    if fmt is ImageFormat.JPEG:
+        # DCT scaling still runs the entropy decoder over every byte (so truncation and
+        # damage are found) but skips most of the IDCT and all of the full-size pixels.
+        options["shrink"] = 8
+    elif fmt in (ImageFormat.GIF, ImageFormat.WEBP):
+        options["n"] = -1  # every frame of an animation
+    # Sequential access streams the pixels through a small window: memory stays flat
+    # whatever the image size (already bounded by the pixel cap).
+    loader(data, **options).avg()
+
+
+def _pillow_open(fmt: ImageFormat, data: bytes) -> Any:
+    if fmt is ImageFormat.HEIF:
+        register_pillow_plugins()
+    return Image.open(io.BytesIO(data), formats=[fmt.pillow_format])
+
+
+def _pillow_header(fmt: ImageFormat, data: bytes) -> _Header:
+    image = _pillow_open(fmt, data)
+    has_alpha = image.mode in ("RGBA", "LA", "PA", "RGBa", "La") or "transparency" in image.info
+    width, height = image.size
+    return _Header(
+        width=width,
+        height=height,
+        frames=max(int(getattr(image, "n_frames", 1)), 1),
+        has_alpha=has_alpha,
+        # pillow-heif applies HEIF rotation and resets EXIF orientation; BMP has no EXIF.
+        orientation=1,
+    )
+
+
+def _pillow_decode(fmt: ImageFormat, data: bytes) -> None:
+    _pillow_open(fmt, data).load()
+
+
+def _read_header(fmt: ImageFormat, data: bytes) -> _Header:
+    if fmt in VIPS_FORMATS:
+        return _vips_header(fmt, data)
+    return _pillow_header(fmt, data)
+
+
+def _decode(fmt: ImageFormat, data: bytes) -> None:
+    if fmt in VIPS_FORMATS:
+        _vips_decode(fmt, data)
+    else:
+        _pillow_decode(fmt, data)
+
+
+def _decoder_errors() -> tuple[type[BaseException], ...]:
+    """Exceptions a decoder raises for bad input (not for our own bugs)."""
+    errors: list[type[BaseException]] = [OSError, SyntaxError, ValueError, EOFError, struct.error]
+    try:
+        errors.append(configured_pyvips().Error)
+    except ImportError:  # pragma: no cover - pyvips is a hard dependency
+        pass
+    return tuple(errors)
+
+
+# ------------------------------------------------------------------------ entry point
+
+
+def _display_name(filename: str) -> str:
+    """The client's filename made safe for a message: no control characters, bounded."""
+    cleaned = "".join(ch for ch in filename if ch.isprintable()).strip() or "upload"
+    return cleaned if len(cleaned) <= 120 else cleaned[:117] + "..."
+
+
+def _read_capped(fileobj: ReadableFile, max_bytes: int, name: str) -> tuple[bytes, str]:
+    declared = getattr(fileobj, "size", None)
+    if isinstance(declared, int) and declared > max_bytes:
+        raise _too_large_file(name, max_bytes)
+    seek = getattr(fileobj, "seek", None)
+    if callable(seek):
+        seek(0)
+    digest = hashlib.sha256()
+    chunks: list[bytes] = []
+    total = 0
+    while chunk := fileobj.read(CHUNK_SIZE):
+        total += len(chunk)
+        if total > max_bytes:
+            raise _too_large_file(name, max_bytes)
+        digest.update(chunk)
+        chunks.append(chunk)
+    if callable(seek):
+        seek(0)  # the caller stores the original next
+    return b"".join(chunks), digest.hexdigest()
+
+
+def _too_large_file(name: str, max_bytes: int) -> FileTooLarge:
+    return FileTooLarge(
+        f'"{name}" is larger than the {max_bytes / 1_000_000:g} MB limit.',
+        details={"filename": name, "max_bytes": max_bytes},
+    )
+
+
+def inspect_upload(
+    fileobj: ReadableFile,
+    *,
+    filename: str,
+    max_bytes: int,
+    max_pixels: int,
+    max_animation_pixels: int | None = None,
+) -> ImageInfo:
+    """Validate an upload and describe it, or raise a `LuminaError` with a stable code.
+
+    ``fileobj`` is read from the start in chunks and rewound afterwards. ``max_pixels``
+    caps one frame; ``max_animation_pixels`` (default ten times ``max_pixels``) caps all
+    frames of an animation together, since checking them decodes every one.
+    Codes: ``file_too_large`` 413, ``unsupported_media`` 415, ``image_too_large`` 413,
+    ``corrupt_image`` 422.
+    """
+    name = _display_name(filename)
+    data, sha256 = _read_capped(fileobj, max_bytes, name)
+    head = data[:HEAD_SIZE]
+    fmt = sniff_format(head)
+    if fmt is None:
+        kind = _describe_unknown(head)
+        hint = "" if kind == "unknown" else f" (it looks like {kind})"
+        raise UnsupportedMedia(
+            f'"{name}" is not a supported image{hint}. '
+            "Accepted: JPEG, PNG, GIF, WebP, AVIF, HEIC/HEIF, TIFF and BMP.",
+            details={"filename": name, "detected": kind},
+        )
+
+    try:
+        layout = _walk(fmt, data)
+    except _Malformed as exc:
+        raise CorruptImage(
+            f'"{name}" is not a valid {fmt.name} image: {exc}.',
+            details={"filename": name, "format": str(fmt)},
+        ) from None
+
+    reason = _find_polyglot(fmt, data, layout)
+    if reason:
+        raise UnsupportedMedia(
+            f'"{name}" was refused: {reason}.',
+            details={"filename": name, "format": str(fmt), "detected": "polyglot"},
+        )
+
+    errors = _decoder_errors()
+    with warnings.catch_warnings():
+        # Pillow warns above its own pixel limit; ours is enforced just below.
+        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+        try:
+            header = _read_header(fmt, data)
+        except Image.DecompressionBombError:
+            raise _too_many_pixels(name, max_pixels) from None
+        except errors:
+            raise CorruptImage(
+                f'"{name}" could not be read as a {fmt.name} image.',
+                details={"filename": name, "format": str(fmt)},
+            ) from None
+
+        frames = layout.frames if fmt is ImageFormat.GIF and layout.frames else header.frames
+        pixels = header.width * header.height
+        animation_cap = (
+            max_animation_pixels if max_animation_pixels is not None else max_pixels * 10
+        )
+        if header.width < 1 or header.height < 1:
+            raise CorruptImage(f'"{name}" has no pixels.', details={"filename": name})
+        if pixels > max_pixels or pixels * frames > animation_cap:
+            raise _too_many_pixels(name, max_pixels, header.width, header.height, frames)
+
+        try:
+            _decode(fmt, data)
+        except errors:
+            raise CorruptImage(
+                f'"{name}" is damaged or incomplete and cannot be decoded.',
+                details={"filename": name, "format": str(fmt)},
+            ) from None
+
+    rotated = header.orientation in (5, 6, 7, 8)
+    return ImageInfo(
+        format=fmt,
+        mime=_heif_mime(head) if fmt is ImageFormat.HEIF else _MIMES[fmt],
+        width=header.height if rotated else header.width,
+        height=header.width if rotated else header.height,
+        raw_width=header.width,
+        raw_height=header.height,
+        orientation=header.orientation,
+        frames=frames,
+        bytes=len(data),
+        sha256=sha256,
+        has_alpha=header.has_alpha if layout.has_alpha is None else layout.has_alpha,
+    )
+
+
+def _too_many_pixels(
+    name: str, max_pixels: int, width: int = 0, height: int = 0, frames: int = 1
+) -> ImageTooLarge:
+    size = f" ({width}x{height}{f' x {frames} frames' if frames > 1 else ''})" if width else ""
+    return ImageTooLarge(
+        f'"{name}" is too large{size}: the limit is {max_pixels / 1_000_000:g} megapixels.',
+        details={
+            "filename": name,
+            "width": width,
+            "height": height,
+            "frames": frames,
+            "max_pixels": max_pixels,
+        },
+    )
