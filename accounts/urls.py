@@ -3,7 +3,6 @@ from django.urls import path
 from . import views
 
 urlpatterns = [
-    path("", views.home, name="home"),
     path("workspaces/switch/", views.workspace_switch, name="workspace-switch"),
     path("workspaces/members/", views.members, name="workspace-members"),
     path("invitations/<str:token>/", views.invitation, name="invitation"),

@@ -26,11 +26,6 @@ def _back(request: HttpRequest, default: str = "home") -> HttpResponse:
 
 
 @login_required
-def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "accounts/home.html", {"membership": request.membership})  # type: ignore[attr-defined]
-
-
-@login_required
 @require_POST
 def workspace_switch(request: HttpRequest) -> HttpResponse:
     try:

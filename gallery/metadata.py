@@ -12,6 +12,7 @@ import io
 import math
 import os
 import re
+import warnings
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta, timezone
 from typing import IO, Any, TypedDict, TypeVar
@@ -107,7 +108,9 @@ def read_metadata(source: MetadataSource) -> Metadata:
         image = Image.open(fp, formats=_PILLOW_FORMATS)
     except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
         raise CorruptImage(f"The image could not be read: {exc}") from exc
-    with image:
+    with image, warnings.catch_warnings():
+        # Pillow warns about each malformed EXIF entry; odd EXIF is expected and handled here.
+        warnings.simplefilter("ignore", UserWarning)
         exif = _safe(image.getexif, Image.Exif())
         ifd0 = _safe(lambda: dict(exif), {})
         exif_ifd = _safe(lambda: dict(exif.get_ifd(ExifTags.IFD.Exif)), {})

@@ -17,6 +17,6 @@ register_converter(SpecConverter, "spec")
 
 urlpatterns = [
     path("r/<int:asset_id>/<spec:spec>.<spec:fmt>", views.rendition, name="rendition"),
-    path("gallery/", views.gallery_home, name="gallery-home"),
+    path("", views.gallery_home, name="home"),
     path("upload/", views.upload, name="upload"),
 ]

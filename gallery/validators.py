@@ -163,9 +163,9 @@ def sniff_format(head: bytes) -> ImageFormat | None:
     if head[:4] in (b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+"):
         return ImageFormat.TIFF
     # "BM" alone is too weak (plenty of text starts with it): require a known DIB header size.
-    if head[:2] == b"BM" and len(head) >= 18:
-        if struct.unpack_from("<I", head, 14)[0] in _BMP_DIB_HEADER_SIZES:
-            return ImageFormat.BMP
+    bmp = head[:2] == b"BM" and len(head) >= 18
+    if bmp and struct.unpack_from("<I", head, 14)[0] in _BMP_DIB_HEADER_SIZES:
+        return ImageFormat.BMP
     return None
 
 
@@ -533,9 +533,9 @@ def _has_zip_directory(data: bytes) -> bool:
         if i + 22 <= n:
             entries, cd_size = struct.unpack_from("<HI", data, i + 10)
             cd_start = i - cd_size
-            if entries and cd_size >= 46 and cd_start >= 0:
-                if data[cd_start : cd_start + 4] == b"PK\x01\x02":
-                    return True
+            plausible = entries and cd_size >= 46 and cd_start >= 0
+            if plausible and data[cd_start : cd_start + 4] == b"PK\x01\x02":
+                return True
         i = data.rfind(b"PK\x05\x06", floor, i)
     return False
 
@@ -721,12 +721,7 @@ def _decode(fmt: ImageFormat, data: bytes) -> None:
 
 def _decoder_errors() -> tuple[type[BaseException], ...]:
     """Exceptions a decoder raises for bad input (not for our own bugs)."""
-    errors: list[type[BaseException]] = [OSError, SyntaxError, ValueError, EOFError, struct.error]
-    try:
-        errors.append(configured_pyvips().Error)
-    except ImportError:  # pragma: no cover - pyvips is a hard dependency
-        pass
-    return tuple(errors)
+    return (OSError, SyntaxError, ValueError, EOFError, struct.error, configured_pyvips().Error)
 
 
 # ------------------------------------------------------------------------ entry point
@@ -759,9 +754,16 @@ def _read_capped(fileobj: ReadableFile, max_bytes: int, name: str) -> tuple[byte
     return b"".join(chunks), digest.hexdigest()
 
 
+def _human_bytes(count: int) -> str:
+    for unit, size in (("GB", 10**9), ("MB", 10**6), ("KB", 10**3)):
+        if count >= size:
+            return f"{count / size:.3g} {unit}"
+    return f"{count} bytes"
+
+
 def _too_large_file(name: str, max_bytes: int) -> FileTooLarge:
     return FileTooLarge(
-        f'"{name}" is larger than the {max_bytes / 1_000_000:g} MB limit.',
+        f'"{name}" is larger than the {_human_bytes(max_bytes)} limit.',
         details={"filename": name, "max_bytes": max_bytes},
     )
 

@@ -93,5 +93,5 @@ def upload(request: HttpRequest) -> HttpResponse:
                 messages.info(request, _("%(name)s is already here.") % {"name": item.name})
             else:
                 messages.success(request, _("%(name)s uploaded.") % {"name": item.name})
-        return redirect("gallery-home")
+        return redirect("home")
     return render(request, "gallery/upload.html", {"membership": membership})

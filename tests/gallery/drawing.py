@@ -57,14 +57,19 @@ def split(width: int, height: int, top: str = "red", bottom: str = "blue") -> Im
     return image
 
 
+SOUTH_LATITUDE = (IFDRational(33, 1), IFDRational(51, 1), IFDRational(3564, 100))
+WEST_LONGITUDE = (IFDRational(151, 1), IFDRational(12, 1), IFDRational(30, 1))
+ALTITUDE = IFDRational(125, 10)
+
+
 def camera_exif(
     *,
     orientation: int = 1,
-    latitude: tuple[Any, ...] = (IFDRational(33, 1), IFDRational(51, 1), IFDRational(3564, 100)),
+    latitude: tuple[Any, ...] = SOUTH_LATITUDE,
     latitude_ref: str = "S",
-    longitude: tuple[Any, ...] = (IFDRational(151, 1), IFDRational(12, 1), IFDRational(30, 1)),
+    longitude: tuple[Any, ...] = WEST_LONGITUDE,
     longitude_ref: str = "W",
-    altitude: Any = IFDRational(125, 10),
+    altitude: Any = ALTITUDE,
     below_sea_level: bool = True,
     taken: str = "2023:07:14 18:30:05",
     offset: str | None = "-03:00",

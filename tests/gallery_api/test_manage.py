@@ -256,3 +256,39 @@ def test_unprocessable_content_marks_the_asset_failed_with_a_reason(editor, thre
     asset.refresh_from_db()
     assert asset.status == Status.FAILED
     assert asset.failure_reason
+
+
+def test_transient_errors_retry_then_fail_with_a_reason(editor, three):
+    from django.core.files.storage import default_storage
+
+    from gallery.tasks import asset_process_task
+    from lumina.celery import app
+
+    asset = Asset.objects.get(pk=three[0])
+    Asset.objects.filter(pk=asset.pk).update(status=Status.PROCESSING)
+    default_storage.delete(asset.original)  # the storage cannot give the original back
+    # Let eager mode run the retries as a worker would, instead of raising at the first.
+    app.conf.task_eager_propagates = False
+    try:
+        result = asset_process_task.apply(args=[asset.pk])
+    finally:
+        app.conf.task_eager_propagates = True
+    assert result.get() == "failed"
+    asset.refresh_from_db()
+    assert asset.status == Status.FAILED
+    assert "repeatedly" in asset.failure_reason
+
+
+def test_processing_twice_changes_nothing(editor, three):
+    from gallery.models import Rendition
+
+    before = list(Rendition.objects.filter(asset_id=three[0]).values_list("pk", "file", "bytes"))
+    services.asset_process(asset_id=three[0])  # ready: left alone
+    Asset.objects.filter(pk=three[0]).update(status=Status.PROCESSING)
+    services.asset_process(asset_id=three[0])  # renditions exist: kept, not made again
+    after = list(Rendition.objects.filter(asset_id=three[0]).values_list("pk", "file", "bytes"))
+    assert after == before
+    assert Asset.objects.get(pk=three[0]).status == Status.READY
+    assert StorageUsage.objects.get().renditions_bytes == sum(b for _, _, b in after) + sum(
+        Rendition.objects.exclude(asset_id=three[0]).values_list("bytes", flat=True)
+    )
