@@ -92,7 +92,7 @@ def test_upload_process_serve_and_purge_on_s3(s3, editor, upload, api_for):
     assert asset["status"] == "ready"
     stored = s3()
     assert any(
-        key.startswith(f"t/") and key.endswith(".jpg") and "/originals/" in key for key in stored
+        key.startswith("t/") and key.endswith(".jpg") and "/originals/" in key for key in stored
     )
     assert len([k for k in stored if "/renditions/" in k]) == 4
 
