@@ -104,56 +104,60 @@ def read_metadata(source: MetadataSource) -> Metadata:
     fp: Any = (
         io.BytesIO(bytes(source)) if isinstance(source, bytes | bytearray | memoryview) else source
     )
-    try:
-        image = Image.open(fp, formats=_PILLOW_FORMATS)
-    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
-        raise CorruptImage(f"The image could not be read: {exc}") from exc
-    with image, warnings.catch_warnings():
-        # Pillow warns about each malformed EXIF entry; odd EXIF is expected and handled here.
+    with warnings.catch_warnings():
+        # Pillow warns about each malformed EXIF entry (already while opening a JPEG); odd
+        # EXIF is expected and handled field by field below.
         warnings.simplefilter("ignore", UserWarning)
-        exif = _safe(image.getexif, Image.Exif())
-        ifd0 = _safe(lambda: dict(exif), {})
-        exif_ifd = _safe(lambda: dict(exif.get_ifd(ExifTags.IFD.Exif)), {})
-        gps = _safe(lambda: dict(exif.get_ifd(ExifTags.IFD.GPSInfo)), {})
-        is_heif = image.format == "HEIF"
-        if is_heif:
-            # pillow-heif applies the HEIF rotation and resets the EXIF tag to 1; the size it
-            # reports is already upright. Report what the file said.
-            orientation = _orientation(image.info.get("original_orientation"))
-        else:
-            orientation = _orientation(ifd0.get(ORIENTATION))
-        width, height = image.size
-        if not is_heif and orientation in (5, 6, 7, 8):
-            width, height = height, width
+        try:
+            image = Image.open(fp, formats=_PILLOW_FORMATS)
+        except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
+            raise CorruptImage(f"The image could not be read: {exc}") from exc
+        with image:
+            return _read(image)
 
-        taken_at, naive = _taken_at(ifd0, exif_ifd)
-        lens_make = _text_field(exif_ifd.get(LENS_MAKE), "lens_make")
-        lens_model = _text_field(exif_ifd.get(LENS_MODEL), "lens_model")
-        return Metadata(
-            width=width,
-            height=height,
-            orientation=orientation,
-            camera_make=_text_field(ifd0.get(MAKE), "camera_make"),
-            camera_model=_text_field(ifd0.get(MODEL), "camera_model"),
-            lens_make=lens_make,
-            lens_model=lens_model,
-            lens=lens_model or lens_make,
-            exposure_time=_positive(exif_ifd.get(EXPOSURE_TIME)),
-            f_number=_positive(exif_ifd.get(F_NUMBER)),
-            iso=_iso(exif_ifd),
-            focal_length=_positive(exif_ifd.get(FOCAL_LENGTH)),
-            focal_length_35mm=_positive(exif_ifd.get(FOCAL_LENGTH_35MM)),
-            taken_at=taken_at,
-            taken_at_naive=naive,
-            latitude=_safe(
-                lambda: _coordinate(gps.get(GPS_LAT), gps.get(GPS_LAT_REF), "S", 90), None
-            ),
-            longitude=_safe(
-                lambda: _coordinate(gps.get(GPS_LON), gps.get(GPS_LON_REF), "W", 180), None
-            ),
-            altitude=_safe(lambda: _altitude(gps.get(GPS_ALT), gps.get(GPS_ALT_REF)), None),
-            exif=_safe(lambda: exif_to_json(exif), {}),
-        )
+
+def _read(image: Image.Image) -> Metadata:
+    exif = _safe(image.getexif, Image.Exif())
+    ifd0 = _safe(lambda: dict(exif), {})
+    exif_ifd = _safe(lambda: dict(exif.get_ifd(ExifTags.IFD.Exif)), {})
+    gps = _safe(lambda: dict(exif.get_ifd(ExifTags.IFD.GPSInfo)), {})
+    is_heif = image.format == "HEIF"
+    if is_heif:
+        # pillow-heif applies the HEIF rotation and resets the EXIF tag to 1; the size it
+        # reports is already upright. Report what the file said.
+        orientation = _orientation(image.info.get("original_orientation"))
+    else:
+        orientation = _orientation(ifd0.get(ORIENTATION))
+    width, height = image.size
+    if not is_heif and orientation in (5, 6, 7, 8):
+        width, height = height, width
+
+    taken_at, naive = _safe(lambda: _taken_at(ifd0, exif_ifd), (None, False))
+    lens_make = _text_field(exif_ifd.get(LENS_MAKE), "lens_make")
+    lens_model = _text_field(exif_ifd.get(LENS_MODEL), "lens_model")
+    return Metadata(
+        width=width,
+        height=height,
+        orientation=orientation,
+        camera_make=_text_field(ifd0.get(MAKE), "camera_make"),
+        camera_model=_text_field(ifd0.get(MODEL), "camera_model"),
+        lens_make=lens_make,
+        lens_model=lens_model,
+        lens=lens_model or lens_make,
+        exposure_time=_positive(exif_ifd.get(EXPOSURE_TIME)),
+        f_number=_positive(exif_ifd.get(F_NUMBER)),
+        iso=_iso(exif_ifd),
+        focal_length=_positive(exif_ifd.get(FOCAL_LENGTH)),
+        focal_length_35mm=_positive(exif_ifd.get(FOCAL_LENGTH_35MM)),
+        taken_at=taken_at,
+        taken_at_naive=naive,
+        latitude=_safe(lambda: _coordinate(gps.get(GPS_LAT), gps.get(GPS_LAT_REF), "S", 90), None),
+        longitude=_safe(
+            lambda: _coordinate(gps.get(GPS_LON), gps.get(GPS_LON_REF), "W", 180), None
+        ),
+        altitude=_safe(lambda: _altitude(gps.get(GPS_ALT), gps.get(GPS_ALT_REF)), None),
+        exif=_safe(lambda: exif_to_json(exif), {}),
+    )
 
 
 def _safe(fn: Callable[[], T], default: T) -> T:

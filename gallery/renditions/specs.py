@@ -123,7 +123,7 @@ def eager_specs(*, avif: bool = False) -> list[Spec]:
 
 
 _MEDIA_RANGE = re.compile(r"^\s*([^;\s]+)\s*(.*)$")
-_Q_PARAM = re.compile(r"(?:^|;)\s*q\s*=\s*([0-9.]+)", re.I)
+_Q_PARAM = re.compile(r"(?:^|;)\s*q\s*=\s*([^;\s]*)", re.I)
 
 
 def _accepted_types(accept: str) -> dict[str, float]:
@@ -138,6 +138,8 @@ def _accepted_types(accept: str) -> dict[str, float]:
             try:
                 q = float(q_match.group(1))
             except ValueError:
+                q = 0.0  # a q we cannot read promises nothing; JPEG is always safe
+            if not 0.0 <= q <= 1.0:
                 q = 0.0
         accepted[media] = max(q, accepted.get(media, 0.0))
     return accepted

@@ -3,6 +3,7 @@ tasks eager unless a test starts a real worker."""
 
 from __future__ import annotations
 
+import os
 import tempfile
 from pathlib import Path
 
@@ -23,5 +24,10 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
+# One test database per run, so that runs side by side (developers, helpers) never
+# drop each other's; pytest-django removes it at the end.
+DATABASES["default"]["TEST"] = {  # noqa: F405
+    "NAME": env("LUMINA_TEST_DB", default="") or f"test_lumina_{os.getpid()}"
+}
 LOGGING["root"]["level"] = env("LUMINA_LOG_LEVEL", default="WARNING")  # noqa: F405
 STATIC_ROOT = Path(tempfile.mkdtemp(prefix="lumina-test-static-"))

@@ -120,7 +120,9 @@ def test_phash_survives_resizing_and_recompression() -> None:
 
 
 def test_phash_fits_a_postgresql_bigint() -> None:
-    values = [perceptual_hash(drawing.encode(drawing.photo(200, 150, seed=s), "PNG")) for s in range(8)]
+    values = [
+        perceptual_hash(drawing.encode(drawing.photo(200, 150, seed=s), "PNG")) for s in range(8)
+    ]
     assert all(-(2**63) <= value < 2**63 for value in values)
     assert any(value < 0 for value in values)  # the top bit is used, hence signed
     assert len(set(values)) == len(values)
