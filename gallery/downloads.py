@@ -54,11 +54,32 @@ def _strip_bytes(data: bytes, fmt: str) -> bytes:
             pass
     if fmt == "bmp":  # BMP has no metadata blocks
         return data
+    if fmt == "heif":
+        # The bundled libvips has no HEVC decoder: re-encode through pillow-heif.
+        return _strip_with_pillow(data)
     import pyvips
 
     image = pyvips.Image.new_from_buffer(data, "", access="sequential", n=-1)
-    suffix = {"heif": ".heic", "tiff": ".tif"}.get(fmt, f".{fmt}")
+    suffix = {"tiff": ".tif"}.get(fmt, f".{fmt}")
     return bytes(image.write_to_buffer(suffix, keep=pyvips.enums.ForeignKeep.NONE))
+
+
+def _strip_with_pillow(data: bytes) -> bytes:
+    from io import BytesIO
+
+    from PIL import Image, ImageOps
+
+    from .validators import register_pillow_plugins
+
+    register_pillow_plugins()
+    with Image.open(BytesIO(data)) as image:
+        clean = ImageOps.exif_transpose(image)
+        # Keep only the colour profile; the encoder would copy EXIF and XMP from info.
+        icc = clean.info.get("icc_profile")
+        clean.info = {"icc_profile": icc} if icc else {}
+        out = BytesIO()
+        clean.save(out, "HEIF", quality=90, exif=None, xmp=None)
+    return out.getvalue()
 
 
 def original_response(asset: Asset, *, strip: bool) -> HttpResponseBase:

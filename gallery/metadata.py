@@ -8,6 +8,7 @@ field here is read on its own and an odd one becomes "unknown" instead of an err
 
 from __future__ import annotations
 
+import functools
 import io
 import math
 import os
@@ -118,9 +119,9 @@ def read_metadata(source: MetadataSource) -> Metadata:
 
 def _read(image: Image.Image) -> Metadata:
     exif = _safe(image.getexif, Image.Exif())
-    ifd0 = _safe(lambda: dict(exif), {})
-    exif_ifd = _safe(lambda: dict(exif.get_ifd(ExifTags.IFD.Exif)), {})
-    gps = _safe(lambda: dict(exif.get_ifd(ExifTags.IFD.GPSInfo)), {})
+    ifd0 = _tags(lambda: exif)
+    exif_ifd = _tags(lambda: exif.get_ifd(ExifTags.IFD.Exif))
+    gps = _tags(lambda: exif.get_ifd(ExifTags.IFD.GPSInfo))
     is_heif = image.format == "HEIF"
     if is_heif:
         # pillow-heif applies the HEIF rotation and resets the EXIF tag to 1; the size it
@@ -132,7 +133,8 @@ def _read(image: Image.Image) -> Metadata:
     if not is_heif and orientation in (5, 6, 7, 8):
         width, height = height, width
 
-    taken_at, naive = _safe(lambda: _taken_at(ifd0, exif_ifd), (None, False))
+    unknown: tuple[datetime | None, bool] = (None, False)
+    taken_at, naive = _safe(lambda: _taken_at(ifd0, exif_ifd), unknown)
     lens_make = _text_field(exif_ifd.get(LENS_MAKE), "lens_make")
     lens_model = _text_field(exif_ifd.get(LENS_MODEL), "lens_model")
     return Metadata(
@@ -160,6 +162,12 @@ def _read(image: Image.Image) -> Metadata:
     )
 
 
+def _tags(read: Callable[[], Mapping[int, Any]]) -> dict[int, Any]:
+    """One IFD as a plain dict, empty when it cannot be parsed."""
+    empty: dict[int, Any] = {}
+    return _safe(lambda: dict(read()), empty)
+
+
 def _safe(fn: Callable[[], T], default: T) -> T:
     """``fn()``, or ``default`` when odd EXIF makes it raise. The one broad catch here:
     Pillow's EXIF parser can raise nearly anything on malformed data, and no EXIF field is
@@ -181,7 +189,7 @@ def _number(value: Any) -> float | None:
     if isinstance(value, TiffImagePlugin.IFDRational):
         if not value.denominator:
             return None
-        result = value.numerator / value.denominator
+        result = float(value)
     elif isinstance(value, int | float):
         result = float(value)
     else:
@@ -271,7 +279,8 @@ def _ifd_to_json(ifd: Mapping[int, Any], names: Mapping[int, str]) -> dict[str, 
     for tag, value in ifd.items():
         if not isinstance(tag, int) or tag in _SKIPPED_TAGS:
             continue
-        converted = _safe(lambda tag=tag, value=value: _json_value(tag, value), None)
+        # One odd value drops that value only.
+        converted = _safe(functools.partial(_json_value, tag, value), None)
         if converted is not None:
             result[names.get(tag, f"0x{tag:04x}")] = converted
     return result
@@ -284,10 +293,9 @@ def exif_to_json(exif: Image.Exif) -> dict[str, Any]:
     under their names. Rationals become floats (zero denominators: dropped), text loses its
     NUL padding, binary blobs (MakerNote, thumbnails, ...) are dropped.
     """
-    result = _ifd_to_json(_safe(lambda: dict(exif), {}), ExifTags.TAGS)
+    result = _ifd_to_json(_tags(lambda: exif), ExifTags.TAGS)
     for name, pointer, names in _SUB_IFDS:
-        nested = _safe(lambda pointer=pointer: dict(exif.get_ifd(pointer)), {})
-        converted = _ifd_to_json(nested, names)
+        converted = _ifd_to_json(_tags(functools.partial(exif.get_ifd, pointer)), names)
         if converted:
             result[name] = converted
     return result

@@ -826,7 +826,10 @@ def inspect_upload(
                 details={"filename": name, "format": str(fmt)},
             ) from None
 
-        frames = layout.frames if fmt is ImageFormat.GIF and layout.frames else header.frames
+        # The structure walk counts GIF frames exactly and is the only one to see APNG's.
+        frames = header.frames
+        if fmt in (ImageFormat.GIF, ImageFormat.PNG) and layout.frames:
+            frames = layout.frames
         pixels = header.width * header.height
         animation_cap = (
             max_animation_pixels if max_animation_pixels is not None else max_pixels * 10

@@ -8,6 +8,8 @@ import os
 from celery import Celery
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lumina.settings.local")
+# One libvips thread per task: the worker already runs one task per core.
+os.environ.setdefault("VIPS_CONCURRENCY", "1")
 
 app = Celery("lumina")
 app.config_from_object("django.conf:settings", namespace="CELERY")

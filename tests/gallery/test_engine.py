@@ -168,6 +168,52 @@ def test_exif_orientation_is_applied(engine: ImageEngine) -> None:
         assert close(image.getpixel((w // 4, h // 2)), scaled.getpixel((w // 4, h // 2)), 30)
 
 
+QUADRANTS = ((255, 0, 0), (0, 255, 0), (0, 0, 255), (255, 255, 255))
+
+
+def _quadrants(width: int, height: int) -> Image.Image:
+    image = Image.new("RGB", (width, height))
+    for index, colour in enumerate(QUADRANTS):
+        x, y = (index % 2) * width // 2, (index // 2) * height // 2
+        image.paste(colour, (x, y, x + width // 2, y + height // 2))
+    return image
+
+
+def _quadrant_colours(image: Image.Image) -> list[tuple[int, ...]]:
+    w, h = image.size
+    rgb = image.convert("RGB")
+    points = [
+        (w // 4, h // 4),
+        (3 * w // 4, h // 4),
+        (w // 4, 3 * h // 4),
+        (3 * w // 4, 3 * h // 4),
+    ]
+    return [tuple(rgb.getpixel(point)) for point in points]  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("orientation", range(1, 9))
+def test_every_exif_orientation_is_applied_while_shrinking_on_load(
+    engine: ImageEngine, orientation: int
+) -> None:
+    # given a 1800x1200 sensor image with four coloured quadrants: thumb-400 makes the JPEG
+    # decoder shrink by 4 on load, and the rotation or mirror must still come out right
+    raw = _quadrants(1800, 1200)
+    source = drawing.encode(
+        raw, "JPEG", quality=95, exif=drawing.camera_exif(orientation=orientation)
+    )
+    upright = ImageOps.exif_transpose(Image.open(io.BytesIO(source)))
+
+    # when
+    item = engine.render(source, [get_spec("thumb-400.webp")])[0]
+
+    # then it looks like Pillow's reference transposition, at the thumbnail size
+    image = open_rendition(item)
+    assert image.size == ((400, 267) if upright.width > upright.height else (267, 400))
+    expected = _quadrant_colours(upright)
+    for got, want in zip(_quadrant_colours(image), expected, strict=True):
+        assert close(got, want, 30), (orientation, got, want)
+
+
 def test_colour_is_converted_to_srgb(engine: ImageEngine) -> None:
     # given a Display P3 JPEG of an sRGB colour (its stored numbers differ from the colour)
     colour = (200, 60, 40)
@@ -179,6 +225,17 @@ def test_colour_is_converted_to_srgb(engine: ImageEngine) -> None:
     for item in engine.render(source, eager_specs()):
         # then the rendition, which carries no profile, shows the sRGB colour
         assert close(open_rendition(item).convert("RGB").getpixel((10, 10)), colour, 6)
+
+
+def test_colour_is_converted_to_srgb_for_heic_too(engine: ImageEngine) -> None:
+    # given an iPhone-style HEIC: Display P3 pixels with the profile embedded
+    colour = (200, 60, 40)
+    p3_pixels = Image.open(io.BytesIO(drawing.p3_jpeg(colour))).convert("RGB")
+    source = drawing.encode(p3_pixels, "HEIF", quality=95, icc_profile=drawing.p3_profile())
+
+    # when / then
+    for item in engine.render(source, [get_spec("thumb-400.jpeg"), get_spec("thumb-400.webp")]):
+        assert close(open_rendition(item).convert("RGB").getpixel((10, 10)), colour, 8)
 
 
 def test_cmyk_sources_come_out_rgb(engine: ImageEngine) -> None:
@@ -246,9 +303,10 @@ def test_avif_is_made_only_when_asked(engine: ImageEngine) -> None:
         assert open_rendition(item).size == (item.width, item.height)
 
 
-def test_a_path_works_like_bytes(engine: ImageEngine, tmp_path: Path) -> None:
+@pytest.mark.parametrize("pillow_format", ["JPEG", "PNG", "HEIF"])
+def test_a_path_works_like_bytes(engine: ImageEngine, tmp_path: Path, pillow_format: str) -> None:
     path = tmp_path / "original"
-    path.write_bytes(drawing.encode(drawing.photo(1000, 500), "JPEG"))
+    path.write_bytes(drawing.encode(drawing.photo(1000, 500), pillow_format))
 
     rendered = engine.render(path, [get_spec("small-800.webp"), get_spec("large-2560.jpeg")])
 
@@ -262,8 +320,18 @@ def test_duplicate_specs_are_rendered_once(engine: ImageEngine) -> None:
     assert engine.render(source, []) == []
 
 
+_HEIC = drawing.encode(drawing.photo(320, 240), "HEIF")
+
+
 @pytest.mark.parametrize(
-    "source", [b"<svg xmlns='http://www.w3.org/2000/svg'/>", b"", b"\xff\xd8\xff\xe0garbage"]
+    "source",
+    [
+        b"<svg xmlns='http://www.w3.org/2000/svg'/>",
+        b"",
+        b"\xff\xd8\xff\xe0garbage",
+        _HEIC[: len(_HEIC) // 2],
+        b"BM" + bytes(12) + (40).to_bytes(4, "little") + bytes(10),
+    ],
 )
 def test_what_cannot_be_rendered_is_a_render_error(engine: ImageEngine, source: bytes) -> None:
     with pytest.raises(RenderError) as caught:

@@ -88,6 +88,20 @@ def test_animations_are_kept_and_their_frames_counted(pillow_format: str) -> Non
     assert (info.width, info.height) == (60, 40)
 
 
+def test_animated_png_frames_are_counted() -> None:
+    frames = [Image.new("RGB", (40, 30), colour) for colour in ("red", "green", "blue")]
+    data = drawing.encode(frames[0], "PNG", save_all=True, append_images=frames[1:])
+    info = inspect(data, "spinner.png")
+    assert (info.format, info.frames) == (ImageFormat.PNG, 3)
+
+
+def test_a_gif_without_its_trailer_byte_is_accepted() -> None:
+    # Common in the wild and shown by every browser: every frame is complete.
+    data = drawing.animated("GIF")
+    assert data.endswith(b"\x3b")
+    assert inspect(data[:-1], "old.gif").frames == 3
+
+
 def test_alpha_is_reported() -> None:
     image = Image.new("RGBA", (50, 30), (10, 200, 30, 128))
     assert inspect(drawing.encode(image, "PNG"), "glass.png").has_alpha is True
@@ -135,6 +149,18 @@ def test_a_motion_photo_style_trailer_of_images_is_accepted() -> None:
     main = drawing.encode(drawing.photo(200, 100), "JPEG")
     extra = drawing.encode(drawing.photo(50, 25, seed=3), "JPEG", comment=b"GainMap")
     info = inspect(main + b"\x00" * 16 + extra, "pixel.jpg")
+    assert info.format is ImageFormat.JPEG
+
+
+def test_a_motion_photo_video_trailer_is_accepted() -> None:
+    # Google's motion photos append an MP4 after the JPEG's end-of-image marker.
+    video = (
+        b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom"
+        + b"\x00\x00\x00\x10moov\x00\x00\x00\x08free"
+        + b"\x00\x00\x00\x18mdat"
+        + bytes(range(16))
+    )
+    info = inspect(_jpeg() + video, "PXL_0001.MP.jpg")
     assert info.format is ImageFormat.JPEG
 
 
@@ -260,6 +286,18 @@ def test_a_decompression_bomb_is_refused_from_its_header(monkeypatch: pytest.Mon
     assert isinstance(error, ImageTooLarge)
     assert (error.code, error.status) == ("image_too_large", 413)
     assert (error.details["width"], error.details["height"]) == (30000, 30000)
+
+
+def test_a_jpeg_that_claims_huge_dimensions_is_refused_from_its_header() -> None:
+    # given a small JPEG whose frame header is edited to claim 60000x60000
+    data = bytearray(drawing.encode(drawing.photo(64, 48), "JPEG"))
+    sof = data.index(b"\xff\xc0")
+    data[sof + 5 : sof + 9] = (60000).to_bytes(2, "big") * 2
+
+    # then
+    error = refused(bytes(data), "claims.jpg")
+    assert isinstance(error, ImageTooLarge)
+    assert (error.details["width"], error.details["height"]) == (60000, 60000)
 
 
 def test_the_pixel_cap_applies_to_every_format() -> None:

@@ -155,3 +155,34 @@ def test_private_assets_are_only_for_their_owner(editor, upload, api_for):
     assert ids == [shared["id"]]
     assert client.get(f"/api/v1/assets/{private['id']}/").status_code == 404
     assert client.get(f"/api/v1/assets/{private['id']}/original/").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("fmt", "name"), [("PNG", "x.png"), ("WEBP", "x.webp"), ("HEIF", "x.heic"), ("TIFF", "x.tif")]
+)
+def test_strip_removes_gps_from_every_kind_of_original(editor, upload, api_for, fmt, name):
+    import pillow_heif
+
+    pillow_heif.register_heif_opener()
+    exif = images.exif_for(make="Canon", gps=(10.0, 20.0, None))
+    data = images.encode(images.draw(300, 200, seed=11), fmt, exif=exif)
+    assert Image.open(io.BytesIO(data)).getexif().get_ifd(0x8825)  # the upload has GPS
+    asset_id = upload(editor, data, name=name).json()["id"]
+    stripped = api_for(editor).get(f"/api/v1/assets/{asset_id}/original/?strip=1").content
+    image = Image.open(io.BytesIO(stripped))
+    assert image.size == (300, 200)
+    assert not image.getexif().get_ifd(0x8825)
+    assert b"Canon" not in stripped
+
+
+def test_avif_renditions_when_enabled(editor, upload, api_for, settings):
+    settings.LUMINA_AVIF = True
+    asset_id = upload(editor, images.jpeg(800, 600, seed=21)).json()["id"]
+    asset = api_for(editor).get(f"/api/v1/assets/{asset_id}/").json()
+    formats = {(r["spec"], r["format"]) for r in asset["renditions"]}
+    assert {("thumb-400", "avif"), ("preview-1600", "avif")} <= formats
+    response = Client().get(asset["urls"]["thumbnail"], HTTP_ACCEPT="image/avif,image/webp,*/*")
+    assert response["Content-Type"] == "image/avif"
+    data = b"".join(response.streaming_content)
+    assert b"ftypavif" in data[:32]
+    assert b"Exif" not in data

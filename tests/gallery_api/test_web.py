@@ -8,6 +8,7 @@ from django.urls import reverse
 from gallery.models import Asset, Status
 from tests import images
 from tests.factories import UserFactory
+from tests.security.helpers import force_login_verified
 
 pytestmark = pytest.mark.django_db
 
@@ -57,7 +58,7 @@ def test_gallery_escapes_titles(browser, editor, upload):
 def test_admin_lists_assets_with_thumbnails_and_reprocesses(browser, editor, upload):
     asset_id = upload(editor, images.jpeg()).json()["id"]
     operator = UserFactory(is_staff=True, is_superuser=True)
-    browser.force_login(operator)
+    force_login_verified(browser, operator)  # the admin requires a second factor
     page = browser.get("/admin/gallery/asset/").content.decode()
     assert "/r/" in page  # thumbnail
     response = browser.post(
