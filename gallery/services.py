@@ -135,12 +135,57 @@ def asset_upload(
     description: str = "",
     tags: Iterable[str] | str | None = None,
     visibility: str | None = None,
+    relative_path: str = "",
 ) -> tuple[Asset, bool]:
     """Validate, store and record an upload; processing is queued on commit.
 
     Returns ``(asset, duplicate)``: the same bytes in the same workspace give back the
     asset that exists (restored from the trash if it was there), and nothing new.
+    ``relative_path`` is where the file sat in an uploaded folder ("Trip/Day 1/a.jpg");
+    its folder is announced in an ``asset.foldered`` event (albums file the asset).
     """
+    asset, duplicate = _upload(
+        membership=membership,
+        fileobj=fileobj,
+        filename=filename,
+        title=title,
+        description=description,
+        tags=tags,
+        visibility=visibility,
+    )
+    folder = folder_of(relative_path)
+    if folder:
+        events.emit(
+            "asset.foldered",
+            {
+                "tenant_id": membership.tenant_id,
+                "asset_id": asset.pk,
+                "user_id": membership.user_id,
+                "folder": folder,
+            },
+        )
+    return asset, duplicate
+
+
+def folder_of(relative_path: str) -> str:
+    """The folder part of a client's relative path, cleaned ("" when none or unsafe)."""
+    parts = [p.strip() for p in (relative_path or "").replace("\\", "/").split("/")]
+    parts = [p for p in parts[:-1] if p and p != "."]
+    if any(p == ".." for p in parts):
+        return ""
+    return "/".join(p[:120] for p in parts[:20])
+
+
+def _upload(
+    *,
+    membership: Membership,
+    fileobj: IO[bytes],
+    filename: str,
+    title: str,
+    description: str,
+    tags: Iterable[str] | str | None,
+    visibility: str | None,
+) -> tuple[Asset, bool]:
     from .validators import inspect_upload
 
     _require(membership, Role.EDITOR)

@@ -18,6 +18,14 @@ class AssetUploadInputSerializer(serializers.Serializer):
     visibility = serializers.ChoiceField(
         choices=Visibility.choices, required=False, default=Visibility.TENANT
     )
+    relative_path = serializers.CharField(
+        max_length=1024,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Where the file sat in an uploaded folder, e.g. 'Trip/Day 1/a.jpg': "
+        "the image is filed into the matching nested album.",
+    )
 
 
 class AssetUpdateInputSerializer(serializers.Serializer):

@@ -130,6 +130,7 @@ class AssetListView(APIView):
             description=data.validated_data["description"],
             tags=data.validated_data["tags"],
             visibility=data.validated_data["visibility"],
+            relative_path=data.validated_data["relative_path"],
         )
         asset = selectors.asset_get(membership=membership, asset_id=asset.pk)
         asset.duplicate = duplicate  # type: ignore[attr-defined]

@@ -1,0 +1,579 @@
+"""Web pages: the album tree and album pages (members and people an album is shared
+with), and the public pages of share links."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime, time
+from functools import wraps
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from gallery import downloads
+from gallery import selectors as gallery_selectors
+from lumina.core.errors import LuminaError, ValidationFailed
+from lumina.core.net import client_ip
+
+from . import exports, selectors, services
+from .actors import actor_for
+from .errors import ShareLinkUnavailable, ZipTooLarge
+from .models import Album, ShareLink, ShareRole, SortDirection, SortMode
+from .selectors import CONTRIBUTOR, EDITOR, Actor, TreeNode
+
+PAGE_SIZE = 120
+
+
+# --- helpers -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TreeRow:
+    node: TreeNode
+    opens: bool
+    closes: range
+
+
+def tree_rows(nodes: Iterable[TreeNode]) -> list[TreeRow]:
+    """The tree flattened for a template that nests lists without recursion: after each
+    row, open a sub-list or close as many levels as the next row climbs."""
+    flat = list(selectors.flatten(nodes))
+    rows = []
+    for index, node in enumerate(flat):
+        following = flat[index + 1].depth if index + 1 < len(flat) else 0
+        rows.append(
+            TreeRow(
+                node=node,
+                opens=following > node.depth,
+                closes=range(max(node.depth - following, 0)),
+            )
+        )
+    return rows
+
+
+def _actor(request: HttpRequest) -> Actor:
+    return actor_for(request)
+
+
+def _sidebar(
+    actor: Actor, current: Album | None = None, rows: list[TreeRow] | None = None
+) -> dict[str, Any]:
+    can_edit = actor.membership is not None and actor.membership.at_least(EDITOR)
+    return {
+        "tree": rows if rows is not None else tree_rows(selectors.album_tree(actor=actor)),
+        "current_album_id": current.pk if current else None,
+        "can_edit_tree": can_edit,
+        "shared_albums": list(selectors.shared_album_list(actor=actor)[:50]),
+    }
+
+
+def _back(request: HttpRequest, album: Album | None = None) -> HttpResponse:
+    if album is not None:
+        return redirect("album", album_id=album.pk)
+    return redirect("albums")
+
+
+def _int_or_none(value: Any) -> int | None:
+    if value in (None, "", "none", "null"):
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise ValidationFailed("Not a number.") from None
+
+
+def _ids(request: HttpRequest) -> list[int]:
+    try:
+        return [int(v) for v in request.POST.getlist("asset_ids") if v]
+    except ValueError:
+        raise ValidationFailed("Asset ids must be integers.") from None
+
+
+def _when(value: str, field: str) -> datetime | None:
+    value = (value or "").strip()
+    if not value:
+        return None
+    moment = parse_datetime(value)
+    if moment is None:
+        day = parse_date(value)
+        if day is None:
+            raise ValidationFailed(f"{field}: use a date.", details={"field": field})
+        moment = datetime.combine(day, time.max)
+    return moment if timezone.is_aware(moment) else timezone.make_aware(moment)
+
+
+def _friendly(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
+    """Form posts: a refused action becomes a message on the page it came from."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        try:
+            return view(request, *args, **kwargs)
+        except LuminaError as exc:
+            if exc.status == 404:
+                raise Http404(exc.message) from None
+            messages.error(request, exc.message)
+            album_id = kwargs.get("album_id")
+            if album_id is not None:
+                return redirect("album", album_id=album_id)
+            return redirect("albums")
+
+    return wrapper
+
+
+def _album_or_404(actor: Actor, album_id: Any, needed: str = selectors.VIEWER) -> Album:
+    try:
+        return selectors.album_get(actor=actor, album_id=album_id, needed=needed)
+    except LuminaError as exc:
+        if exc.status == 404:
+            raise Http404 from None
+        raise
+
+
+# --- albums of the workspace ---------------------------------------------------------------
+
+
+@login_required
+def album_index(request: HttpRequest) -> HttpResponse:
+    actor = _actor(request)
+    albums = list(selectors.album_list(actor=actor, roots_only=True))
+    covers = selectors.cover_for(albums, actor.user)
+    for album in albums:
+        album.resolved_cover = covers.get(album.pk)  # type: ignore[attr-defined]
+    recent: list[Any] = []
+    if actor.membership is not None:
+        page = Paginator(gallery_selectors.asset_list(membership=actor.membership), PAGE_SIZE)
+        recent = list(page.get_page(request.GET.get("page")).object_list)
+    return render(
+        request,
+        "albums/index.html",
+        {
+            **_sidebar(actor),
+            "albums": albums,
+            "recent": recent,
+            "membership": actor.membership,
+            "sort_modes": SortMode.choices,
+        },
+    )
+
+
+@login_required
+def album_page(request: HttpRequest, album_id: int) -> HttpResponse:
+    actor = _actor(request)
+    album = _album_or_404(actor, album_id)
+    return _render_album(request, actor, album)
+
+
+def _render_album(
+    request: HttpRequest, actor: Actor, album: Album, *, new_link: str = "", status: int = 200
+) -> HttpResponse:
+    access = album.access  # type: ignore[attr-defined]
+    items = selectors.album_items(actor=actor, album=album)
+    page = Paginator(items, PAGE_SIZE).get_page(request.GET.get("page"))
+    children = selectors.album_children(actor=actor, album=album)
+    covers = selectors.cover_for([album, *children], actor.user)
+    for each in [album, *children]:
+        each.resolved_cover = covers.get(each.pk)  # type: ignore[attr-defined]
+    editor = access == EDITOR
+    rows = tree_rows(selectors.album_tree(actor=actor))
+    inside = set(selectors.descendant_ids(album.pk)) if editor else set()
+    context = {
+        **_sidebar(actor, album, rows),
+        "album": album,
+        "access": access,
+        "can_edit": editor,
+        "can_add": selectors.at_least(access, CONTRIBUTOR),
+        "can_reorder": editor,
+        "page": page,
+        "children": children,
+        "sort_modes": SortMode.choices,
+        "sort_directions": SortDirection.choices,
+        "share_roles": ShareRole.choices,
+        "links": list(selectors.share_link_list(actor=actor, album_id=album.pk)) if editor else [],
+        "shares": list(selectors.album_share_list(album=album)) if editor else [],
+        "new_link": new_link,
+        # Anywhere but into itself or its own sub-albums.
+        "move_targets": [row for row in rows if row.node.id not in inside] if editor else [],
+    }
+    return render(request, "albums/album.html", context, status=status)
+
+
+@login_required
+@require_POST
+@_friendly
+def album_new(request: HttpRequest) -> HttpResponse:
+    actor = _actor(request)
+    parent_id = _int_or_none(request.POST.get("parent"))
+    parent = (
+        selectors.album_get(actor=actor, album_id=parent_id, needed=EDITOR) if parent_id else None
+    )
+    album = services.album_create(
+        actor=actor,
+        title=request.POST.get("title", ""),
+        description=request.POST.get("description", ""),
+        parent=parent,
+        sort_mode=request.POST.get("sort_mode") or SortMode.MANUAL,
+        sort_direction=request.POST.get("sort_direction") or SortDirection.ASC,
+    )
+    messages.success(request, _("Album “%(title)s” created.") % {"title": album.title})
+    return redirect("album", album_id=album.pk)
+
+
+@login_required
+@require_POST
+@_friendly
+def album_edit(request: HttpRequest, album_id: int) -> HttpResponse:
+    actor = _actor(request)
+    album = selectors.album_get(actor=actor, album_id=album_id, needed=EDITOR)
+    data: dict[str, Any] = {}
+    for field in ("title", "description", "sort_mode", "sort_direction"):
+        if field in request.POST:
+            data[field] = request.POST[field]
+    if "cover" in request.POST:
+        data["cover"] = _int_or_none(request.POST.get("cover"))
+    if "parent" in request.POST:
+        parent_id = _int_or_none(request.POST.get("parent"))
+        data["parent"] = (
+            selectors.album_get(actor=actor, album_id=parent_id, needed=EDITOR)
+            if parent_id
+            else None
+        )
+    services.album_update(actor=actor, album=album, data=data)
+    messages.success(request, _("Album saved."))
+    return redirect("album", album_id=album.pk)
+
+
+@login_required
+@require_POST
+@_friendly
+def album_delete(request: HttpRequest, album_id: int) -> HttpResponse:
+    actor = _actor(request)
+    album = selectors.album_get(actor=actor, album_id=album_id, needed=EDITOR)
+    parent_id = album.parent_id
+    count = services.album_delete(
+        actor=actor, album=album, children=request.POST.get("children", services.CHILDREN_MOVE_UP)
+    )
+    messages.success(
+        request, _("Deleted %(n)s album(s); the images are still in the gallery.") % {"n": count}
+    )
+    if parent_id:
+        return redirect("album", album_id=parent_id)
+    return redirect("albums")
+
+
+@login_required
+@require_POST
+@_friendly
+def album_items(request: HttpRequest, album_id: int) -> HttpResponse:
+    actor = _actor(request)
+    album = selectors.album_get(actor=actor, album_id=album_id)
+    ids = _ids(request)
+    if not ids:
+        messages.error(request, _("Select at least one image."))
+        return redirect("album", album_id=album.pk)
+    if request.POST.get("action") == "remove":
+        count = services.album_items_remove(actor=actor, album=album, asset_ids=ids)
+        messages.success(request, _("%(n)s image(s) taken out of the album.") % {"n": count})
+    else:
+        assets = selectors.addable_assets(actor=actor, album=album, ids=ids)
+        result = services.album_items_add(actor=actor, album=album, assets=assets)
+        messages.success(
+            request,
+            _("%(n)s image(s) added to “%(title)s”.")
+            % {"n": len(result.added), "title": album.title},
+        )
+    return redirect("album", album_id=album.pk)
+
+
+@login_required
+def album_pick(request: HttpRequest, album_id: int) -> HttpResponse:
+    """Choose images of the workspace to add to the album."""
+    actor = _actor(request)
+    album = _album_or_404(actor, album_id, CONTRIBUTOR)
+    page = Paginator(selectors.picker_assets(actor=actor, album=album), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request, "albums/pick.html", {**_sidebar(actor, album), "album": album, "page": page}
+    )
+
+
+@login_required
+@require_GET
+def album_zip(request: HttpRequest, album_id: int) -> HttpResponseBase:
+    actor = _actor(request)
+    album = _album_or_404(actor, album_id)
+    members = exports.album_members(
+        album, visible=selectors.asset_visibility(actor.user, "asset__"), strip=False
+    )
+    return exports.zip_response(members, exports.archive_name(album.title))
+
+
+@login_required
+@require_POST
+def selection_zip(request: HttpRequest) -> HttpResponseBase:
+    actor = _actor(request)
+    ids = _ids(request)
+    limit = int(settings.LUMINA_ZIP_MAX_SELECTION)
+    try:
+        if not ids:
+            raise ValidationFailed("Select at least one image.")
+        if len(ids) > limit:
+            raise ZipTooLarge(f"At most {limit} images in one ZIP.")
+        assets = selectors.selection_assets(actor=actor, ids=ids)
+    except LuminaError as exc:
+        if exc.status == 404:
+            raise Http404 from None
+        messages.error(request, exc.message)
+        return redirect(request.POST.get("next") or "albums")
+    return exports.zip_response(exports.selection_members(assets, strip=False), "images.zip")
+
+
+@login_required
+@require_POST
+@_friendly
+def album_link_new(request: HttpRequest, album_id: int) -> HttpResponse:
+    actor = _actor(request)
+    album = selectors.album_get(actor=actor, album_id=album_id, needed=EDITOR)
+    max_views = _int_or_none(request.POST.get("max_views"))
+    max_downloads = _int_or_none(request.POST.get("max_downloads"))
+    __, token = services.share_link_create(
+        actor=actor,
+        album=album,
+        name=request.POST.get("name", ""),
+        expires_at=_when(request.POST.get("expires_at", ""), "expires_at"),
+        password=request.POST.get("password", ""),
+        max_views=max_views,
+        max_downloads=max_downloads,
+        allow_download=request.POST.get("allow_download") == "on",
+        strip_metadata=request.POST.get("strip_metadata") == "on",
+    )
+    url = request.build_absolute_uri(reverse("share-link", kwargs={"token": token}))
+    messages.success(request, _("Share link made. Copy it now: it is shown only once."))
+    # Rendered, not redirected: the token is never stored, not even in a message.
+    album = selectors.album_get(actor=actor, album_id=album_id, needed=EDITOR)
+    return _render_album(request, actor, album, new_link=url)
+
+
+@login_required
+@require_POST
+@_friendly
+def album_link_revoke(request: HttpRequest, album_id: int, link_id: int) -> HttpResponse:
+    actor = _actor(request)
+    selectors.album_get(actor=actor, album_id=album_id, needed=EDITOR)
+    link = selectors.share_link_get(actor=actor, link_id=link_id)
+    services.share_link_revoke(actor=actor, link=link)
+    messages.success(request, _("Link revoked."))
+    return redirect("album", album_id=album_id)
+
+
+@login_required
+@require_POST
+@_friendly
+def album_share(request: HttpRequest, album_id: int) -> HttpResponse:
+    actor = _actor(request)
+    album = selectors.album_get(actor=actor, album_id=album_id, needed=EDITOR)
+    if request.POST.get("action") == "remove":
+        share = selectors.album_share_get(album=album, share_id=request.POST.get("share"))
+        services.album_share_delete(actor=actor, album=album, share=share)
+        messages.success(request, _("No longer shared with that person."))
+    else:
+        services.album_share_create(
+            actor=actor,
+            album=album,
+            email=request.POST.get("email", ""),
+            role=request.POST.get("role", ShareRole.VIEWER),
+            ends_at=_when(request.POST.get("ends_at", ""), "ends_at"),
+            base_url=request.build_absolute_uri("/"),
+        )
+        messages.success(request, _("Album shared."))
+    return redirect("album", album_id=album.pk)
+
+
+# --- public share-link pages ---------------------------------------------------------------
+
+_SESSION = "albums.share.{}"
+
+
+def _gone(request: HttpRequest) -> HttpResponse:
+    response = render(request, "albums/share_gone.html", status=404)
+    _private(response)
+    return response
+
+
+def _private(response: HttpResponseBase) -> HttpResponseBase:
+    response["Cache-Control"] = "private, no-store"
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    response["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+def _ip(request: HttpRequest) -> str:
+    return client_ip(request)
+
+
+def _agent(request: HttpRequest) -> str:
+    return str(request.headers.get("User-Agent", ""))
+
+
+def _state(request: HttpRequest, link: ShareLink) -> dict[str, Any]:
+    found = request.session.get(_SESSION.format(link.pk))
+    return dict(found) if isinstance(found, dict) else {}
+
+
+def _save_state(request: HttpRequest, link: ShareLink, state: dict[str, Any]) -> None:
+    request.session[_SESSION.format(link.pk)] = state
+
+
+def _unlocked(request: HttpRequest, link: ShareLink) -> bool:
+    return not link.password or _state(request, link).get(
+        "unlock"
+    ) == services.password_fingerprint(link)
+
+
+def public(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
+    """Resolve the link (404 page when unknown, expired, revoked or used up), require
+    the password when it has one, and count the visitor's first view."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, token: str, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        try:
+            link = selectors.share_link_by_token(token=token)
+            if not _unlocked(request, link):
+                if request.method == "POST" and "password" in request.POST:
+                    return _private(_password_post(request, link, token))
+                return _private(_password_page(request, link, token))
+            state = _state(request, link)
+            if not state.get("viewed"):
+                services.share_link_count_view(
+                    link=link, ip=_ip(request), user_agent=_agent(request)
+                )
+                state["viewed"] = True
+                _save_state(request, link, state)
+            response = view(request, link, token, *args, **kwargs)
+        except ShareLinkUnavailable:
+            return _gone(request)
+        except LuminaError as exc:
+            if exc.status == 404:
+                raise Http404 from None
+            response = render(
+                request,
+                "albums/share_error.html",
+                {"message": exc.message, "token": token},
+                status=exc.status,
+            )
+        return _private(response)
+
+    return wrapper
+
+
+def _password_page(
+    request: HttpRequest, link: ShareLink, token: str, error: str = "", status: int = 200
+) -> HttpResponse:
+    return render(
+        request,
+        "albums/share_password.html",
+        {"link": link, "token": token, "error": error},
+        status=status,
+    )
+
+
+def _password_post(request: HttpRequest, link: ShareLink, token: str) -> HttpResponse:
+    try:
+        services.share_password_check(
+            link=link,
+            password=request.POST.get("password", ""),
+            ip=_ip(request),
+            user_agent=_agent(request),
+        )
+    except LuminaError as exc:
+        response = _password_page(request, link, token, error=exc.message, status=exc.status)
+        if exc.status == 429:
+            response["Retry-After"] = str(settings.LUMINA_SHARE_PASSWORD_WINDOW)
+        return response
+    request.session.cycle_key()  # a fresh session id once the password is known
+    state = _state(request, link)
+    state["unlock"] = services.password_fingerprint(link)
+    _save_state(request, link, state)
+    return redirect(request.get_full_path())
+
+
+def _share_context(link: ShareLink, token: str) -> dict[str, Any]:
+    return {"link": link, "token": token, "can_download": link.can_download}
+
+
+@public
+def share_link(request: HttpRequest, link: ShareLink, token: str) -> HttpResponseBase:
+    if link.asset_id is not None:
+        asset = selectors.link_asset(link=link, asset_id=link.asset_id)
+        return render(
+            request, "albums/share_asset.html", {**_share_context(link, token), "asset": asset}
+        )
+    assert link.album is not None
+    return _share_album(request, link, token, link.album.pk)
+
+
+@public
+def share_album(
+    request: HttpRequest, link: ShareLink, token: str, album_id: int
+) -> HttpResponseBase:
+    return _share_album(request, link, token, album_id)
+
+
+def _share_album(request: HttpRequest, link: ShareLink, token: str, album_id: int) -> HttpResponse:
+    album = selectors.link_album(link=link, album_id=album_id)
+    page = Paginator(selectors.link_items(link=link, album=album), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "albums/share_album.html",
+        {
+            **_share_context(link, token),
+            "album": album,
+            "page": page,
+            "children": selectors.link_children(link=link, album=album),
+        },
+    )
+
+
+@public
+def share_download(
+    request: HttpRequest, link: ShareLink, token: str, asset_id: int
+) -> HttpResponseBase:
+    asset = selectors.link_asset(link=link, asset_id=asset_id)
+    services.share_link_count_download(
+        link=link, asset=asset, ip=_ip(request), user_agent=_agent(request)
+    )
+    return downloads.original_response(asset, strip=link.strip_metadata)
+
+
+@public
+def share_zip(request: HttpRequest, link: ShareLink, token: str) -> HttpResponseBase:
+    if link.asset_id is not None:
+        asset = selectors.link_asset(link=link, asset_id=link.asset_id)
+        services.share_link_count_download(
+            link=link, album=None, ip=_ip(request), user_agent=_agent(request)
+        )
+        members = exports.selection_members([asset], strip=link.strip_metadata)
+        return exports.zip_response(members, exports.archive_name(asset.display_title))
+    album_id = request.GET.get("album") or link.album_id
+    album = selectors.link_album(link=link, album_id=album_id)
+    services.share_link_count_download(
+        link=link, album=album, ip=_ip(request), user_agent=_agent(request)
+    )
+    members = exports.album_members(
+        album, visible=selectors.link_visibility(link), strip=link.strip_metadata
+    )
+    return exports.zip_response(members, exports.archive_name(album.title))
