@@ -46,3 +46,28 @@ def save(key: str, content: File | bytes) -> str:
 def delete(key: str) -> None:
     if key and storage().exists(key):
         storage().delete(key)
+
+
+def delete_prefix(prefix: str) -> int:
+    """Delete every file under ``prefix`` (a workspace's folder). Returns the count."""
+    store = storage()
+    count = 0
+
+    def walk(path: str) -> None:
+        nonlocal count
+        try:
+            folders, files = store.listdir(path)
+        except FileNotFoundError:
+            return
+        for name in files:
+            store.delete(f"{path}/{name}")
+            count += 1
+        for folder in folders:
+            walk(f"{path}/{folder}")
+
+    walk(prefix.rstrip("/"))
+    return count
+
+
+def tenant_prefix(tenant_id: int) -> str:
+    return f"t/{tenant_id}/"

@@ -106,7 +106,10 @@ def filesystem_broker(app: Any, var_dir: Path) -> Iterator[None]:
 
 def _reset_pools(app: Any) -> None:
     # Celery caches connection and producer pools built from the old broker URL.
+    from kombu import pools
+
     if app._pool is not None:
         app._pool.force_close_all()
     app._pool = None
     app.amqp._producer_pool = None
+    pools.reset()

@@ -292,3 +292,20 @@ def test_processing_twice_changes_nothing(editor, three):
     assert StorageUsage.objects.get().renditions_bytes == sum(b for _, _, b in after) + sum(
         Rendition.objects.exclude(asset_id=three[0]).values_list("bytes", flat=True)
     )
+
+
+def test_deleting_a_workspace_removes_its_files_after_commit(editor, upload, media):
+    from django.test import TestCase
+
+    from lumina.core import events
+
+    other = UserFactory()
+    upload(other, images.jpeg(seed=77))  # another workspace's files stay
+    tenant_id = membership_of(editor).tenant_id
+    upload(editor, images.jpeg(seed=78))
+    assert any(key.startswith(f"t/{tenant_id}/") for key in files_under(media))
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        events.emit("tenant.deleted", {"tenant_id": tenant_id})
+    remaining = files_under(media)
+    assert not any(key.startswith(f"t/{tenant_id}/") for key in remaining)
+    assert any(key.startswith("t/") for key in remaining)
