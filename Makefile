@@ -5,7 +5,10 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 REQS := requirements/base.txt requirements/local.txt requirements/production.txt
 
-.PHONY: run test lint bench install clean
+.PHONY: run test lint bench install clean messages
+
+# Translations: .po (committed) -> .mo (built; pure Python, no GNU gettext needed).
+MO := $(patsubst %.po,%.mo,$(wildcard locale/*/LC_MESSAGES/*.po))
 
 $(STAMP): $(REQS)
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -15,18 +18,25 @@ $(STAMP): $(REQS)
 
 install: $(STAMP)
 
-run: $(STAMP)
+%.mo: %.po | $(STAMP)
+	$(BIN)/python locale/compile.py $<
+
+messages: $(MO)
+
+run: $(STAMP) messages
 	$(BIN)/python -m lumina.core.runner
 
-test: $(STAMP)
+test: $(STAMP) messages
 	$(BIN)/python -m pytest --cov --cov-report=term $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy .
+	$(BIN)/bandit -c bandit.yaml -q -r lumina accounts gallery albums search webhooks
+	requirements/audit.sh
 
-bench: $(STAMP)
+bench: $(STAMP) messages
 	$(BIN)/python -m bench $(BENCH_ARGS)
 
 clean:

@@ -6,7 +6,16 @@ from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from .models import ApiToken, Invitation, Membership, Tenant, User
+from .models import (
+    AccountDeletion,
+    ApiToken,
+    DataExport,
+    Invitation,
+    KnownDevice,
+    Membership,
+    Tenant,
+    User,
+)
 
 
 class MembershipInline(admin.TabularInline):
@@ -112,3 +121,27 @@ class ApiTokenAdmin(admin.ModelAdmin):
     search_fields = ("name", "public_prefix", "user__email", "tenant__name")
     list_select_related = ("user", "tenant")
     readonly_fields = ("token_hash", "public_prefix", "last_used_at", "last_used_ip")
+
+
+@admin.register(KnownDevice)
+class KnownDeviceAdmin(admin.ModelAdmin):
+    list_display = ("user", "ip", "user_agent", "first_seen", "last_seen")
+    search_fields = ("user__email", "ip")
+    list_select_related = ("user",)
+    readonly_fields = ("fingerprint",)
+
+
+@admin.register(DataExport)
+class DataExportAdmin(admin.ModelAdmin):
+    list_display = ("user", "status", "bytes", "created_at", "ready_at", "expires_at")
+    list_filter = ("status",)
+    search_fields = ("user__email",)
+    list_select_related = ("user",)
+    readonly_fields = ("file",)
+
+
+@admin.register(AccountDeletion)
+class AccountDeletionAdmin(admin.ModelAdmin):
+    list_display = ("user", "requested_at", "scheduled_for")
+    search_fields = ("user__email",)
+    list_select_related = ("user",)

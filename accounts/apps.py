@@ -6,4 +6,9 @@ class AccountsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from . import signals  # noqa: F401
+        from . import audit, signals  # noqa: F401
+
+        # Feature apps are looked up by label here (all models are loaded by now), so
+        # accounts never imports them.
+        audit.register_models()
+        audit.connect()

@@ -8,7 +8,7 @@ from rest_framework.request import Request
 
 from lumina.core.net import client_ip
 
-from . import selectors, services
+from . import audit, lockout, selectors, services
 from .models import ApiToken
 
 
@@ -26,10 +26,20 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
             return None
         if len(parts) != 2:
             raise exceptions.AuthenticationFailed("Malformed Authorization header.")
+        raw_request = request._request
+        # Guessing tokens counts like wrong passwords, per IP; a locked IP is refused
+        # before any lookup.
+        if lockout.is_locked(raw_request, lockout.BEARER):
+            raise lockout.LockedOut(
+                "Too many invalid tokens from your address. Try again later.",
+                details={"retry_after": lockout.retry_after(raw_request, lockout.BEARER)},
+            )
         token = selectors.api_token_by_raw(raw=parts[1])
         if token is None:
+            lockout.record_failure(raw_request, lockout.BEARER, sender="lumina.bearer")
             raise exceptions.AuthenticationFailed("Invalid, expired or revoked token.")
-        services.api_token_touch(token=token, ip=client_ip(request._request))
+        services.api_token_touch(token=token, ip=client_ip(raw_request))
+        audit.set_actor(token.user)
         return token.user, token
 
     def authenticate_header(self, request: Request) -> str:

@@ -48,6 +48,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_staff = models.BooleanField(_("staff"), default=False)
     is_active = models.BooleanField(_("active"), default=True)
     date_joined = models.DateTimeField(_("joined"), default=timezone.now)
+    password_changed_at = models.DateTimeField(_("password changed"), null=True, blank=True)
 
     objects = UserManager()
 
@@ -77,6 +78,11 @@ class User(AbstractBaseUser, PermissionsMixin):
     @property
     def name(self) -> str:
         return self.display_name or self.username or self.email.split("@")[0]
+
+    def set_password(self, raw_password: str | None) -> None:
+        super().set_password(raw_password)
+        # Drives LUMINA_PASSWORD_MAX_AGE_DAYS; saved with the password by the caller.
+        self.password_changed_at = timezone.now()
 
 
 class Role(models.TextChoices):
@@ -219,3 +225,74 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.public_prefix}…)"
+
+
+class KnownDevice(models.Model):
+    """A browser and IP a user has signed in from; a new one triggers an e-mail."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="known_devices"
+    )
+    fingerprint = models.CharField(max_length=64)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=300, blank=True, default="")
+    first_seen = models.DateTimeField(default=timezone.now)
+    last_seen = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "fingerprint"], name="accounts_device_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} from {self.ip}"
+
+
+class ExportStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    READY = "ready", _("Ready")
+    FAILED = "failed", _("Failed")
+    EXPIRED = "expired", _("Expired")
+
+
+class DataExport(models.Model):
+    """A GDPR export: a ZIP of everything about a user, built by a task."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="data_exports"
+    )
+    status = models.CharField(
+        max_length=16, choices=ExportStatus.choices, default=ExportStatus.PENDING
+    )
+    file = models.CharField(max_length=255, blank=True, default="")
+    bytes = models.BigIntegerField(default=0)
+    error = models.CharField(max_length=300, blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+    ready_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    downloaded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"export {self.pk} of {self.user} ({self.status})"
+
+
+class AccountDeletion(models.Model):
+    """A requested account deletion, carried out after the grace period by a periodic
+    task. ``plan`` says, per workspace the user solely owns, ``"delete"`` or the id of
+    the member who takes it over."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="deletion"
+    )
+    plan = models.JSONField(default=dict, blank=True)
+    requested_at = models.DateTimeField(auto_now_add=True)
+    scheduled_for = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["scheduled_for"])]
+
+    def __str__(self) -> str:
+        return f"deletion of {self.user} on {self.scheduled_for:%Y-%m-%d}"

@@ -7,7 +7,17 @@ from django.db.models import Count, OuterRef, QuerySet, Subquery
 
 from lumina.core.errors import NotFound
 
-from .models import ApiToken, Invitation, Membership, Tenant, User, hash_token
+from .models import (
+    AccountDeletion,
+    ApiToken,
+    DataExport,
+    Invitation,
+    Membership,
+    Role,
+    Tenant,
+    User,
+    hash_token,
+)
 
 
 def tenant_list(*, user: User) -> QuerySet[Tenant]:
@@ -77,3 +87,47 @@ def api_token_by_raw(*, raw: str) -> ApiToken | None:
         .filter(token_hash=hash_token(raw), user__is_active=True)
         .first()
     )
+
+
+def api_token_list(*, user: User, tenant: Tenant | None = None) -> QuerySet[ApiToken]:
+    """The user's own tokens (revoked ones too, newest first), optionally of one workspace."""
+    tokens = ApiToken.objects.filter(user=user).select_related("tenant")
+    if tenant is not None:
+        tokens = tokens.filter(tenant=tenant)
+    return tokens.order_by("-created_at", "-id")
+
+
+def api_token_get(*, user: User, token_id: int | str) -> ApiToken:
+    try:
+        return api_token_list(user=user).get(pk=int(token_id))
+    except (ApiToken.DoesNotExist, ValueError, TypeError):
+        raise NotFound("Token not found.") from None
+
+
+def data_export_list(*, user: User) -> QuerySet[DataExport]:
+    return DataExport.objects.filter(user=user).order_by("-created_at", "-id")
+
+
+def data_export_get(*, user: User, export_id: int | str) -> DataExport:
+    try:
+        return data_export_list(user=user).get(pk=int(export_id))
+    except (DataExport.DoesNotExist, ValueError, TypeError):
+        raise NotFound("Export not found.") from None
+
+
+def account_deletion_get(*, user: User) -> AccountDeletion | None:
+    return AccountDeletion.objects.filter(user=user).first()
+
+
+def sole_owned_tenants(*, user: User) -> list[Tenant]:
+    """Workspaces where the user is the only owner, with their other members prefetched."""
+    owned = Tenant.objects.filter(memberships__user=user, memberships__role=Role.OWNER)
+    result = []
+    for tenant in owned.prefetch_related("memberships__user").order_by("name", "id"):
+        owners = [m for m in tenant.memberships.all() if m.role == Role.OWNER]
+        if len(owners) == 1:
+            tenant.other_members = [  # type: ignore[attr-defined]
+                m for m in tenant.memberships.all() if m.user_id != user.pk
+            ]
+            result.append(tenant)
+    return result

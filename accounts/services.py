@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from datetime import datetime, timedelta
 
@@ -17,6 +18,8 @@ from django.utils.text import slugify
 from lumina.core import events
 from lumina.core.errors import ValidationFailed
 
+from . import audit
+from . import scopes as token_scopes
 from .errors import (
     AlreadyMember,
     InvitationEmailMismatch,
@@ -24,7 +27,16 @@ from .errors import (
     LastOwner,
     RoleForbidden,
 )
-from .models import ApiToken, Invitation, Membership, Role, Tenant, User, hash_token
+from .models import (
+    ApiToken,
+    Invitation,
+    KnownDevice,
+    Membership,
+    Role,
+    Tenant,
+    User,
+    hash_token,
+)
 
 
 def _unique_slug(name: str) -> str:
@@ -245,10 +257,29 @@ def api_token_create(
     name: str,
     scopes: list[str] | None = None,
     expires_at: datetime | None = None,
+    actor_token: ApiToken | None = None,
 ) -> tuple[ApiToken, str]:
-    """Create a token; the raw value is returned once and only its hash is kept."""
+    """Create a token; the raw value is returned once and only its hash is kept.
+
+    ``scopes=None`` grants every scope (operators and scripts); the page and the API
+    ask for an explicit list. Scopes narrow what the user's role allows, never widen
+    it. A token creating a token cannot grant more than it has, nor for another
+    workspace.
+    """
     if not Membership.objects.filter(user=user, tenant=tenant).exists():
         raise RoleForbidden("You are not a member of this workspace.")
+    chosen = list(token_scopes.SCOPES) if scopes is None else token_scopes.validate(scopes)
+    if actor_token is not None:
+        if actor_token.tenant_id != tenant.pk:
+            raise RoleForbidden("A token can only create tokens for its own workspace.")
+        beyond = set(chosen) - token_scopes.effective(actor_token.scopes)
+        if beyond:
+            raise RoleForbidden(
+                "A token cannot grant scopes it does not have.",
+                details={"scopes": sorted(beyond)},
+            )
+    if expires_at is not None and expires_at <= timezone.now():
+        raise ValidationFailed("The expiry must be in the future.", details={"field": "expires_at"})
     raw = ApiToken.PREFIX + secrets.token_urlsafe(32)
     token = ApiToken.objects.create(
         user=user,
@@ -256,14 +287,40 @@ def api_token_create(
         name=name.strip()[:100] or "token",
         token_hash=hash_token(raw),
         public_prefix=raw[: len(ApiToken.PREFIX) + 6],
-        scopes=list(scopes or []),
+        scopes=chosen,
         expires_at=expires_at,
+    )
+    audit.record(
+        audit.TOKEN_CREATED,
+        actor=user,
+        target=token,
+        tenant_id=tenant.pk,
+        data={"name": token.name, "prefix": token.public_prefix, "scopes": chosen},
     )
     return token, raw
 
 
+@transaction.atomic
+def api_token_revoke(*, user: User, token: ApiToken) -> ApiToken:
+    """Revoke one of the user's own tokens (the selector only hands out those)."""
+    if token.user_id != user.pk:
+        raise RoleForbidden()
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+        audit.record(
+            audit.TOKEN_REVOKED,
+            actor=user,
+            target=token,
+            tenant_id=token.tenant_id,
+            data={"name": token.name, "prefix": token.public_prefix},
+        )
+    return token
+
+
 def api_token_touch(*, token: ApiToken, ip: str | None) -> None:
-    """Record use, at most once a minute per token to keep writes off the hot path."""
+    """Record use, at most once a minute per token to keep writes off the hot path; a
+    use from an address the token has not used last is an audit entry."""
     now = timezone.now()
     if (
         token.last_used_at
@@ -272,6 +329,17 @@ def api_token_touch(*, token: ApiToken, ip: str | None) -> None:
     ):
         return
     ApiToken.objects.filter(pk=token.pk).update(last_used_at=now, last_used_ip=ip or None)
+    if ip and token.last_used_ip != ip:
+        audit.record(
+            audit.TOKEN_NEW_IP,
+            actor=token.user,
+            target=token,
+            tenant_id=token.tenant_id,
+            ip=ip,
+            data={"prefix": token.public_prefix, "previous_ip": token.last_used_ip},
+        )
+    token.last_used_at = now
+    token.last_used_ip = ip or None
 
 
 def ensure_operator(*, email: str, password: str) -> tuple[User, bool]:
@@ -291,3 +359,99 @@ def invitations_purge(*, older_than_days: int) -> int:
     ended = Q(expires_at__lt=cutoff) | Q(accepted_at__lt=cutoff) | Q(revoked_at__lt=cutoff)
     deleted, _ = Invitation.objects.filter(ended).delete()
     return deleted
+
+
+# --- sign-in devices -----------------------------------------------------------------
+
+
+def device_fingerprint(*, ip: str, user_agent: str) -> str:
+    return hashlib.sha256(f"{user_agent.strip()}|{ip}".encode()).hexdigest()
+
+
+@transaction.atomic
+def device_seen(*, user: User, ip: str, user_agent: str) -> tuple[KnownDevice, bool]:
+    """Note a sign-in from this browser and IP; returns (device, new). The first device
+    of a user is not "new" (there is nothing to compare with). A new one gets an e-mail
+    to the user and an audit entry."""
+    fingerprint = device_fingerprint(ip=ip, user_agent=user_agent)
+    now = timezone.now()
+    had_any = KnownDevice.objects.filter(user=user).exists()
+    device, created = KnownDevice.objects.get_or_create(
+        user=user,
+        fingerprint=fingerprint,
+        defaults={"ip": ip or None, "user_agent": user_agent[:300], "first_seen": now},
+    )
+    if not created:
+        KnownDevice.objects.filter(pk=device.pk).update(last_seen=now)
+        return device, False
+    if not had_any:
+        return device, False
+    audit.record(
+        audit.SIGNIN_NEW_DEVICE, actor=user, ip=ip or None, data={"user_agent": user_agent[:300]}
+    )
+    context = {
+        "user": user,
+        "ip": ip or "unknown",
+        "user_agent": user_agent or "unknown",
+        "when": now,
+    }
+    transaction.on_commit(
+        lambda: send_mail(
+            subject="[Lumina Host] New sign-in to your account",
+            message=render_to_string("accounts/email/new_device.txt", context),
+            from_email=None,
+            recipient_list=[user.email],
+        )
+    )
+    return device, True
+
+
+# --- workspace security settings ---------------------------------------------------------
+
+
+@transaction.atomic
+def tenant_security_update(
+    *,
+    actor_membership: Membership,
+    require_2fa: bool,
+    ip_allowlist: list[str],
+    ip_blocklist: list[str],
+    current_ip: str = "",
+) -> Tenant:
+    """Owners set the workspace's 2FA requirement and IP lists. An allow list must keep
+    the owner's own address in (no locking yourself out)."""
+    from lumina.core.ipfilter import ip_allowed, parse_networks
+
+    from .ipfilter import refresh_tenants_with_rules
+
+    if actor_membership.role != Role.OWNER:
+        raise RoleForbidden("Only owners can change the workspace's security settings.")
+    lists = {"ip_allowlist": ip_allowlist, "ip_blocklist": ip_blocklist}
+    for field, values in lists.items():
+        try:
+            networks = parse_networks(values)
+        except ValueError as exc:
+            raise ValidationFailed(
+                f"{field}: {exc}", code="invalid_cidr", details={"field": field}
+            ) from None
+        lists[field] = [str(n) for n in networks]
+    if current_ip and not ip_allowed(
+        current_ip, allow=lists["ip_allowlist"], block=lists["ip_blocklist"]
+    ):
+        raise ValidationFailed(
+            "These lists would lock you out: your address must stay allowed.",
+            code="ip_self_lockout",
+        )
+    tenant = Tenant.objects.select_for_update().get(pk=actor_membership.tenant_id)
+    before = {k: tenant.settings.get(k) for k in ("require_2fa", *lists)}
+    tenant.settings = {**tenant.settings, "require_2fa": bool(require_2fa), **lists}
+    tenant.save(update_fields=["settings", "updated_at"])
+    transaction.on_commit(refresh_tenants_with_rules)
+    audit.record(
+        audit.WORKSPACE_SECURITY_CHANGED,
+        actor=actor_membership.user,
+        target=tenant,
+        tenant_id=tenant.pk,
+        data={"before": before, "after": {k: tenant.settings.get(k) for k in before}},
+    )
+    return tenant

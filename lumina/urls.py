@@ -17,6 +17,8 @@ urlpatterns = [
     path("api/v1/", include("lumina.api_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("gallery.urls")),
+    path("", include("albums.urls")),
+    path("", include("search.urls")),
     path("", include("accounts.urls")),
 ]
 

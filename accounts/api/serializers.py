@@ -2,7 +2,8 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from ..models import Invitation, Membership, Role, Tenant, User
+from ..models import ApiToken, Invitation, Membership, Role, Tenant, User
+from ..scopes import SCOPES
 
 
 class UserOutputSerializer(serializers.ModelSerializer[User]):
@@ -73,3 +74,36 @@ class RoleInputSerializer(serializers.Serializer):
 
 class InvitationAcceptInputSerializer(serializers.Serializer):
     token = serializers.CharField(max_length=200)
+
+
+class ApiTokenOutputSerializer(serializers.ModelSerializer[ApiToken]):
+    prefix = serializers.CharField(source="public_prefix", read_only=True)
+    workspace = serializers.IntegerField(source="tenant_id", read_only=True)
+
+    class Meta:
+        model = ApiToken
+        fields = (
+            "id",
+            "name",
+            "prefix",
+            "workspace",
+            "scopes",
+            "created_at",
+            "expires_at",
+            "last_used_at",
+            "last_used_ip",
+            "revoked_at",
+        )
+
+
+class ApiTokenCreateInputSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=100)
+    scopes = serializers.MultipleChoiceField(choices=list(SCOPES.items()), allow_empty=False)
+    expires_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+
+
+class ApiTokenCreatedOutputSerializer(ApiTokenOutputSerializer):
+    token = serializers.CharField(read_only=True, help_text="Shown once; only a hash is kept.")
+
+    class Meta(ApiTokenOutputSerializer.Meta):
+        fields = (*ApiTokenOutputSerializer.Meta.fields, "token")  # type: ignore[assignment]

@@ -29,5 +29,7 @@ urlpatterns = [
         views.InvitationDetailView.as_view(),
         name="api-invitation-detail",
     ),
+    path("tokens/", views.ApiTokenListView.as_view(), name="api-token-list"),
+    path("tokens/<int:token_id>/", views.ApiTokenDetailView.as_view(), name="api-token-detail"),
     path("invitations/accept/", views.InvitationAcceptView.as_view(), name="api-invitation-accept"),
 ]

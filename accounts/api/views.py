@@ -10,13 +10,16 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from lumina.core.errors import Conflict
+from lumina.core.errors import Conflict, NotFound
 from lumina.core.pagination import CursorPagination
 
 from .. import selectors, services
-from ..models import Membership
+from ..models import ApiToken, Membership
 from ..tenancy import request_membership, request_user, switch_tenant
 from .serializers import (
+    ApiTokenCreatedOutputSerializer,
+    ApiTokenCreateInputSerializer,
+    ApiTokenOutputSerializer,
     InvitationAcceptInputSerializer,
     InvitationCreateInputSerializer,
     InvitationOutputSerializer,
@@ -207,3 +210,65 @@ class InvitationAcceptView(APIView):
             user=request_user(request), token=data.validated_data["token"]
         )
         return Response(MembershipOutputSerializer(membership).data)
+
+
+def _current_membership(request: Request) -> Membership:
+    membership = request_membership(request)
+    if membership is None:
+        raise NotFound("No workspace is selected.")
+    return membership
+
+
+class ApiTokenListView(APIView):
+    @extend_schema(
+        responses=ApiTokenOutputSerializer(many=True),
+        summary="My API tokens in the current workspace (the token's own with Bearer)",
+    )
+    def get(self, request: Request) -> Response:
+        membership = _current_membership(request)
+        tokens = selectors.api_token_list(user=request_user(request), tenant=membership.tenant)
+        paginator = CursorPagination()
+        page: Any = paginator.paginate_queryset(tokens, request, view=self)
+        return paginator.get_paginated_response(ApiTokenOutputSerializer(page, many=True).data)
+
+    @extend_schema(
+        request=ApiTokenCreateInputSerializer,
+        responses={201: ApiTokenCreatedOutputSerializer},
+        summary="Create a token for the current workspace (the raw value is shown once)",
+    )
+    def post(self, request: Request) -> Response:
+        membership = _current_membership(request)
+        data = ApiTokenCreateInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        token, raw = services.api_token_create(
+            user=request_user(request),
+            tenant=membership.tenant,
+            name=data.validated_data["name"],
+            scopes=sorted(data.validated_data["scopes"]),
+            expires_at=data.validated_data["expires_at"],
+            actor_token=request.auth if isinstance(request.auth, ApiToken) else None,
+        )
+        token.token = raw  # type: ignore[attr-defined]
+        response = Response(
+            ApiTokenCreatedOutputSerializer(token).data, status=status.HTTP_201_CREATED
+        )
+        response["Cache-Control"] = "no-store"
+        return response
+
+
+class ApiTokenDetailView(APIView):
+    def _token(self, request: Request, token_id: int) -> ApiToken:
+        membership = _current_membership(request)
+        token = selectors.api_token_get(user=request_user(request), token_id=token_id)
+        if token.tenant_id != membership.tenant_id:
+            raise NotFound("Token not found.")
+        return token
+
+    @extend_schema(responses=ApiTokenOutputSerializer, summary="One of my tokens")
+    def get(self, request: Request, token_id: int) -> Response:
+        return Response(ApiTokenOutputSerializer(self._token(request, token_id)).data)
+
+    @extend_schema(responses={204: None}, summary="Revoke a token")
+    def delete(self, request: Request, token_id: int) -> Response:
+        services.api_token_revoke(user=request_user(request), token=self._token(request, token_id))
+        return Response(status=status.HTTP_204_NO_CONTENT)

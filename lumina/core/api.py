@@ -15,7 +15,9 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from .errors import LuminaError
+from .errors import LuminaError, envelope
+
+__all__ = ["envelope", "exception_handler", "json_error_view"]
 
 logger = logging.getLogger(__name__)
 
@@ -33,10 +35,6 @@ _DRF_CODES = {
 }
 
 
-def envelope(code: str, message: str, details: Any = None) -> dict[str, Any]:
-    return {"error": {"code": code, "message": message, "details": details or {}}}
-
-
 def _message(detail: Any) -> str:
     if isinstance(detail, str):
         return detail
@@ -51,7 +49,11 @@ def _message(detail: Any) -> str:
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, LuminaError):
-        return Response(envelope(exc.code, exc.message, exc.details), status=exc.status)
+        reply = Response(envelope(exc.code, exc.message, exc.details), status=exc.status)
+        retry_after = exc.details.get("retry_after")
+        if isinstance(retry_after, int):
+            reply["Retry-After"] = str(retry_after)
+        return reply
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):

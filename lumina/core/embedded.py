@@ -48,8 +48,9 @@ class EmbeddedPostgres:
         return {
             "ENGINE": "django.db.backends.postgresql",
             "NAME": name,
+            # No PASSWORD: the embedded server trusts its own Unix socket (Django's default
+            # is empty).
             "USER": "postgres",
-            "PASSWORD": "",
             "HOST": self.socket_dir,
             "PORT": "",
         }

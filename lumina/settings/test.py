@@ -31,3 +31,14 @@ DATABASES["default"]["TEST"] = {  # noqa: F405
 }
 LOGGING["root"]["level"] = env("LUMINA_LOG_LEVEL", default="WARNING")  # noqa: F405
 STATIC_ROOT = Path(tempfile.mkdtemp(prefix="lumina-test-static-"))
+# Security: limits high enough that the rest of the suite never meets them (the tests of
+# the limits set their own); django-otp's per-device delay off (the lockout is tested).
+LUMINA_RATE_LIMITS = {
+    "signin": "10000/m",
+    "upload": "10000/m",
+    "search": "10000/m",
+    "api_read": "100000/m",
+    "api_write": "100000/m",
+}
+OTP_TOTP_THROTTLE_FACTOR = 0
+OTP_STATIC_THROTTLE_FACTOR = 0

@@ -1,0 +1,413 @@
+"""Privacy: a user's data export (a ZIP built by a task) and account deletion after a
+grace period (carried out by a periodic task).
+
+The ZIP holds ``profile.json``, ``memberships.json``, ``devices.json``, ``tokens.json``
+(names, scopes and dates; never hashes), ``audit.json`` (entries about or by the user),
+and what the feature apps contribute through ``EXPORTERS``: by default the metadata
+and originals of the user's assets (``assets.json``, ``originals/``) and their albums
+(``albums.json``) when those apps are installed. Feature apps are reached by app
+label at run time, so accounts imports none of them.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import secrets
+import tempfile
+import zipfile
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+from auditlog.context import disable_auditlog
+from django.apps import apps
+from django.conf import settings
+from django.core.files import File
+from django.core.files.storage import default_storage
+from django.core.mail import send_mail
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import transaction
+from django.db.models import Model
+from django.forms.models import model_to_dict
+from django.utils import timezone
+
+from lumina.core import events
+from lumina.core.errors import Conflict, LuminaError, NotFound, ValidationFailed
+
+from . import audit
+from .models import (
+    AccountDeletion,
+    ApiToken,
+    DataExport,
+    ExportStatus,
+    KnownDevice,
+    Membership,
+    Role,
+    Tenant,
+    User,
+)
+
+logger = logging.getLogger(__name__)
+EXPORT_PREFIX = "exports"
+Exporter = Callable[[User, zipfile.ZipFile], None]
+
+
+def _json(zf: zipfile.ZipFile, name: str, data: Any) -> None:
+    zf.writestr(name, json.dumps(data, indent=2, cls=DjangoJSONEncoder, ensure_ascii=False))
+
+
+def _export_accounts(user: User, zf: zipfile.ZipFile) -> None:
+    _json(
+        zf,
+        "profile.json",
+        {
+            "id": user.pk,
+            "email": user.email,
+            "username": user.username,
+            "display_name": user.display_name,
+            "date_joined": user.date_joined,
+            "last_login": user.last_login,
+            "is_staff": user.is_staff,
+            "two_factor": user.totpdevice_set.filter(confirmed=True).exists(),  # type: ignore[attr-defined]
+            "social_accounts": [
+                {"provider": a.provider, "uid": a.uid, "data": a.extra_data}
+                for a in user.socialaccount_set.all()  # type: ignore[attr-defined]
+            ],
+        },
+    )
+    _json(
+        zf,
+        "memberships.json",
+        [
+            {
+                "workspace_id": m.tenant_id,
+                "workspace": m.tenant.name,
+                "role": m.role,
+                "since": m.created_at,
+            }
+            for m in Membership.objects.filter(user=user).select_related("tenant")
+        ],
+    )
+    _json(
+        zf,
+        "devices.json",
+        list(
+            KnownDevice.objects.filter(user=user).values(
+                "ip", "user_agent", "first_seen", "last_seen"
+            )
+        ),
+    )
+    _json(
+        zf,
+        "tokens.json",
+        list(
+            ApiToken.objects.filter(user=user).values(
+                "name",
+                "public_prefix",
+                "tenant_id",
+                "scopes",
+                "created_at",
+                "expires_at",
+                "last_used_at",
+                "last_used_ip",
+                "revoked_at",
+            )
+        ),
+    )
+    _json(zf, "audit.json", [audit.as_row(e) for e in audit.audit_for_user(user=user)])
+
+
+def _model(label: str) -> type[Model] | None:
+    try:
+        return apps.get_model(label)
+    except (LookupError, ValueError):
+        return None
+
+
+def _plain(instance: Model, exclude: tuple[str, ...] = ()) -> dict[str, Any]:
+    data = model_to_dict(instance, exclude=list(exclude))
+    for field in instance._meta.concrete_fields:
+        if field.name in exclude:
+            continue
+        value = getattr(instance, field.attname)
+        if hasattr(value, "isoformat"):
+            data[field.name] = value.isoformat()
+    data["id"] = instance.pk
+    return data
+
+
+def _export_assets(user: User, zf: zipfile.ZipFile) -> None:
+    asset_model = _model("gallery.Asset")
+    if asset_model is None:
+        return
+    rows = []
+    for asset in asset_model.objects.filter(owner=user).order_by("pk").iterator():  # type: ignore[attr-defined]
+        row = _plain(asset)
+        key = getattr(asset, "original", "")
+        if key:
+            name = f"originals/{asset.pk}-{_safe(getattr(asset, 'original_filename', '') or key)}"
+            try:
+                with (
+                    default_storage.open(key, "rb") as fh,
+                    zf.open(name, "w", force_zip64=True) as out,
+                ):
+                    while chunk := fh.read(1024 * 1024):
+                        out.write(chunk)
+                row["file_in_export"] = name
+            except OSError:
+                row["file_in_export"] = None
+        rows.append(row)
+    _json(zf, "assets.json", rows)
+
+
+def _export_albums(user: User, zf: zipfile.ZipFile) -> None:
+    album_model = _model("albums.Album")
+    if album_model is None:
+        return
+    owner_field = next(
+        (f for f in ("owner", "created_by", "user") if _has_field(album_model, f)), None
+    )
+    if owner_field is None:
+        return
+    albums = album_model.objects.filter(**{owner_field: user}).order_by("pk")  # type: ignore[attr-defined]
+    _json(zf, "albums.json", [_plain(a, exclude=("password", "token_hash")) for a in albums])
+
+
+def _has_field(model: type[Model], name: str) -> bool:
+    return any(f.name == name for f in model._meta.get_fields())
+
+
+def _safe(name: str) -> str:
+    keep = "".join(c if c.isalnum() or c in "._-" else "_" for c in name.rsplit("/", 1)[-1])
+    return keep[:100] or "file"
+
+
+EXPORTERS: list[Exporter] = [_export_accounts, _export_assets, _export_albums]
+
+
+def register_exporter(exporter: Exporter) -> None:
+    """Feature apps may add what they hold about a user (call from ``ready()``)."""
+    if exporter not in EXPORTERS:
+        EXPORTERS.append(exporter)
+
+
+# --- export services -----------------------------------------------------------------
+
+
+@transaction.atomic
+def data_export_request(*, user: User, ip: str | None = None) -> DataExport:
+    """Queue a new export (one at a time)."""
+    if DataExport.objects.filter(user=user, status=ExportStatus.PENDING).exists():
+        raise Conflict("An export is already being prepared.", code="export_pending")
+    export = DataExport.objects.create(user=user)
+    audit.record(audit.EXPORT_REQUESTED, actor=user, ip=ip, data={"export_id": export.pk})
+
+    def queue() -> None:
+        from .tasks import data_export_build_task
+
+        data_export_build_task.delay(export.pk)
+
+    transaction.on_commit(queue)
+    return export
+
+
+def data_export_build(*, export_id: int) -> DataExport | None:
+    """Build the ZIP. Idempotent: a ready or finished export is left as it is."""
+    export = DataExport.objects.select_related("user").filter(pk=export_id).first()
+    if export is None or export.status != ExportStatus.PENDING:
+        return export
+    user = export.user
+    key = f"{EXPORT_PREFIX}/{user.pk}/{export.pk}-{secrets.token_hex(8)}.zip"
+    try:
+        with tempfile.TemporaryFile() as tmp:
+            with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+                for exporter in EXPORTERS:
+                    exporter(user, zf)
+            size = tmp.tell()
+            tmp.seek(0)
+            saved = default_storage.save(key, File(tmp, name=key))
+    except Exception as exc:
+        logger.exception("data export %s failed", export.pk)
+        DataExport.objects.filter(pk=export.pk).update(
+            status=ExportStatus.FAILED, error=type(exc).__name__
+        )
+        raise
+    now = timezone.now()
+    export.status = ExportStatus.READY
+    export.file = saved
+    export.bytes = size
+    export.ready_at = now
+    export.expires_at = now + timedelta(days=settings.LUMINA_EXPORT_DAYS)
+    export.save(update_fields=["status", "file", "bytes", "ready_at", "expires_at"])
+    audit.record(audit.EXPORT_READY, actor=user, data={"export_id": export.pk, "bytes": size})
+    send_mail(
+        subject="[Lumina Host] Your data export is ready",
+        message=(
+            "The export of your Lumina Host data is ready. Download it from the Privacy "
+            f"page while you are signed in; it is kept for {settings.LUMINA_EXPORT_DAYS} days."
+        ),
+        from_email=None,
+        recipient_list=[user.email],
+    )
+    return export
+
+
+def data_export_open(*, user: User, export: DataExport, ip: str | None = None) -> File:
+    if export.status != ExportStatus.READY or not export.file:
+        raise NotFound("This export is not ready.")
+    if export.expires_at and export.expires_at <= timezone.now():
+        raise NotFound("This export has expired.")
+    DataExport.objects.filter(pk=export.pk).update(downloaded_at=timezone.now())
+    audit.record(audit.EXPORT_DOWNLOADED, actor=user, ip=ip, data={"export_id": export.pk})
+    return default_storage.open(export.file, "rb")
+
+
+def data_exports_purge() -> int:
+    """Delete the files of expired exports (periodic). Idempotent."""
+    count = 0
+    due = DataExport.objects.filter(status=ExportStatus.READY, expires_at__lte=timezone.now())
+    for export in due:
+        try:
+            if export.file and default_storage.exists(export.file):
+                default_storage.delete(export.file)
+        except OSError:
+            logger.exception("could not delete export %s", export.pk)
+            continue
+        DataExport.objects.filter(pk=export.pk).update(status=ExportStatus.EXPIRED, file="")
+        count += 1
+    return count
+
+
+# --- account deletion ----------------------------------------------------------------
+
+DELETE = "delete"
+
+
+class DeletionPlanInvalid(ValidationFailed):
+    code = "deletion_plan_invalid"
+
+
+@transaction.atomic
+def account_deletion_request(
+    *, user: User, password: str | None, plan: dict[str, str], ip: str | None = None
+) -> AccountDeletion:
+    """Schedule the deletion after ``LUMINA_DELETION_GRACE_DAYS``. ``plan`` maps each
+    workspace the user solely owns (id as text) to ``"delete"`` or the user id of the
+    member who becomes its owner. Needs the password when the account has one."""
+    from . import selectors
+
+    if user.has_usable_password() and not user.check_password(password or ""):
+        raise ValidationFailed("The password is not correct.", code="wrong_password")
+    clean: dict[str, str] = {}
+    for tenant in selectors.sole_owned_tenants(user=user):
+        choice = str(plan.get(str(tenant.pk), "")).strip()
+        if tenant.personal and not choice:
+            choice = DELETE
+        others = {str(m.user_id) for m in tenant.other_members}  # type: ignore[attr-defined]
+        if choice != DELETE and choice not in others:
+            raise DeletionPlanInvalid(
+                f"Choose what happens to {tenant.name}: delete it or hand it to a member.",
+                details={"tenant_id": tenant.pk},
+            )
+        clean[str(tenant.pk)] = choice
+    deletion, _ = AccountDeletion.objects.update_or_create(
+        user=user,
+        defaults={
+            "plan": clean,
+            "scheduled_for": timezone.now() + timedelta(days=settings.LUMINA_DELETION_GRACE_DAYS),
+        },
+    )
+    audit.record(
+        audit.DELETION_REQUESTED,
+        actor=user,
+        ip=ip,
+        data={"scheduled_for": deletion.scheduled_for.isoformat(), "plan": clean},
+    )
+    transaction.on_commit(
+        lambda: send_mail(
+            subject="[Lumina Host] Your account will be deleted",
+            message=(
+                f"Your Lumina Host account is scheduled for deletion on "
+                f"{deletion.scheduled_for:%Y-%m-%d %H:%M} UTC. Sign in and cancel it on the "
+                "Privacy page if you did not ask for this."
+            ),
+            from_email=None,
+            recipient_list=[user.email],
+        )
+    )
+    return deletion
+
+
+@transaction.atomic
+def account_deletion_cancel(*, user: User, ip: str | None = None) -> None:
+    deleted, _ = AccountDeletion.objects.filter(user=user).delete()
+    if deleted:
+        audit.record(audit.DELETION_CANCELLED, actor=user, ip=ip)
+
+
+@transaction.atomic
+def account_delete(*, user: User, plan: dict[str, str]) -> None:
+    """Carry out a deletion now: hand over or delete the solely owned workspaces, then
+    the user (memberships, tokens, devices and exports go with them)."""
+    email, user_id = user.email, user.pk
+    for tenant_key, choice in plan.items():
+        tenant = Tenant.objects.select_for_update().filter(pk=int(tenant_key)).first()
+        if tenant is None:
+            continue
+        other_owners = (
+            Membership.objects.filter(tenant=tenant, role=Role.OWNER).exclude(user=user).exists()
+        )
+        if other_owners:
+            continue  # someone else became an owner meanwhile: nothing to decide
+        heir = None
+        if choice != DELETE:
+            heir = Membership.objects.filter(tenant=tenant, user_id=int(choice)).first()
+        if heir is not None:
+            heir.role = Role.OWNER
+            heir.save(update_fields=["role"])
+            events.emit(
+                "member.role_changed",
+                {"tenant_id": tenant.pk, "user_id": heir.user_id, "to": Role.OWNER},
+            )
+        else:
+            # The heir left in the meantime, or deletion was chosen.
+            tenant_id = tenant.pk
+            tenant.delete()
+            events.emit("tenant.deleted", {"tenant_id": tenant_id})
+    keys = list(
+        DataExport.objects.filter(user=user).exclude(file="").values_list("file", flat=True)
+    )
+
+    def remove_exports() -> None:
+        for key in keys:
+            default_storage.delete(key)
+
+    transaction.on_commit(remove_exports)
+    audit.record(
+        audit.DELETION_EXECUTED,
+        actor=None,
+        target=user,
+        label=f"deleted user {user_id}",
+        data={"user_id": user_id, "email_domain": email.rsplit("@", 1)[-1]},
+    )
+    audit.anonymise_user(user=user)
+    # The cascade (memberships, tokens, ...) would log entries naming the person again;
+    # the entry above records the deletion instead.
+    with disable_auditlog():
+        user.delete()
+    events.emit("user.deleted", {"user_id": user_id})
+
+
+def account_deletions_execute() -> int:
+    """The periodic task: every deletion whose grace period ended. Idempotent."""
+    done = 0
+    for deletion in AccountDeletion.objects.filter(
+        scheduled_for__lte=timezone.now()
+    ).select_related("user"):
+        try:
+            account_delete(user=deletion.user, plan=deletion.plan)
+            done += 1
+        except LuminaError:
+            logger.exception("account deletion %s failed", deletion.pk)
+    return done

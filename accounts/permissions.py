@@ -1,0 +1,62 @@
+"""DRF permissions every API view gets (DEFAULT_PERMISSION_CLASSES)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework.permissions import BasePermission
+from rest_framework.request import Request
+
+from lumina.core.errors import LuminaError
+
+from . import audit, scopes
+from .ipfilter import workspace_ip_allowed
+from .models import ApiToken
+from .tenancy import request_membership
+
+
+class InsufficientScope(LuminaError):
+    code = "insufficient_scope"
+    status = 403
+    default_message = "This token's scopes do not allow that."
+
+
+class WorkspaceIPForbidden(LuminaError):
+    code = "ip_not_allowed"
+    status = 403
+    default_message = "This workspace does not allow access from your network."
+
+
+class TokenScopePermission(BasePermission):
+    """A Bearer token acts only within its scopes; session users are not scope-limited."""
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        if request.user and request.user.is_authenticated:
+            # DRF authenticates after the middleware: name the actor of this request's
+            # changes in the audit trail now (sessions, tokens, tests' force_authenticate).
+            audit.set_actor(request.user)
+        token = request.auth
+        if not isinstance(token, ApiToken):
+            return True
+        needed = scopes.required_scope(method=request.method or "GET", path=request.path, view=view)
+        if needed is None:
+            raise InsufficientScope(
+                "API tokens cannot use this endpoint.", details={"required": None}
+            )
+        if needed and needed not in scopes.effective(token.scopes):
+            raise InsufficientScope(
+                f"This token lacks the scope {needed!r}.",
+                details={"required": needed, "granted": sorted(token.scopes or [])},
+            )
+        return True
+
+
+class WorkspaceIPPermission(BasePermission):
+    """The current workspace's IP allow and block lists (``Tenant.settings``)."""
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        if not request.user or not request.user.is_authenticated:
+            return True
+        if not workspace_ip_allowed(request._request, lambda: request_membership(request)):
+            raise WorkspaceIPForbidden()
+        return True
