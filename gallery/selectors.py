@@ -102,8 +102,9 @@ def usage_get(*, membership: Membership) -> StorageUsage:
 
 
 def asset_for_rendition(*, asset_id: int) -> Asset | None:
-    """For signed rendition URLs: the signature is the permission, so no scoping here."""
-    return Asset.objects.filter(pk=asset_id, deleted_at__isnull=True).first()
+    """For signed rendition URLs: the signature is the permission, so no scoping here.
+    Trashed assets are included: the trash page shows their thumbnails."""
+    return Asset.objects.filter(pk=asset_id).first()
 
 
 def tag_list(*, membership: Membership) -> QuerySet[Tag]:
