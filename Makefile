@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 REQS := requirements/base.txt requirements/local.txt requirements/production.txt
 
-.PHONY: run test lint bench install clean messages
+.PHONY: run test lint bench install clean screenshots messages
 
 # Translations: .po (committed) -> .mo (built; pure Python, no GNU gettext needed).
 MO := $(patsubst %.po,%.mo,$(wildcard locale/*/LC_MESSAGES/*.po))
@@ -41,3 +41,7 @@ bench: $(STAMP) messages
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .coverage
+
+# Retake the user guide's screenshots (docs/screenshots) from the browser tests.
+screenshots: $(STAMP) messages
+	LUMINA_SCREENSHOTS_DIR=$(CURDIR)/docs/screenshots $(BIN)/python -m pytest tests/ui -q
