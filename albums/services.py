@@ -227,12 +227,21 @@ def album_delete(*, actor: Actor, album: Album, children: str = CHILDREN_MOVE_UP
         Album.objects.filter(parent=album).update(parent=album.parent_id, updated_at=timezone.now())
     else:
         ids = selectors.descendant_ids(album.pk)
+    # What each album held, so that listeners (the search index) can follow.
+    held: dict[int, list[int]] = {album_id: [] for album_id in ids}
+    for album_id, asset_id in AlbumItem.objects.filter(album_id__in=ids).values_list(
+        "album_id", "asset_id"
+    ):
+        held[album_id].append(asset_id)
     # Children first, so that no row ever points at a deleted parent.
     Album.objects.filter(pk__in=ids).update(parent=None)
     AlbumItem.objects.filter(album_id__in=ids).delete()
     Album.objects.filter(pk__in=ids).delete()
     for album_id in ids:
-        events.emit("album.deleted", {"tenant_id": album.tenant_id, "album_id": album_id})
+        events.emit(
+            "album.deleted",
+            {"tenant_id": album.tenant_id, "album_id": album_id, "asset_ids": held[album_id]},
+        )
     return len(ids)
 
 

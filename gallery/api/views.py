@@ -88,6 +88,11 @@ LIST_PARAMETERS = [
 ]
 
 
+# Extra filters other apps register (search adds its own in its AppConfig.ready()), so
+# that gallery never imports them: each is f(queryset, *, membership, params) -> queryset.
+ASSET_LIST_FILTERS: list[Any] = []
+
+
 class AssetListView(APIView):
     parser_classes = (MultiPartParser, FormParser, JSONParser)
 
@@ -101,6 +106,8 @@ class AssetListView(APIView):
         assets = selectors.asset_list(
             membership=membership, filters=filters_from(request.query_params)
         )
+        for add_filter in ASSET_LIST_FILTERS:
+            assets = add_filter(assets, membership=membership, params=request.query_params)
         paginator = CursorPagination()
         page: Any = paginator.paginate_queryset(assets, request, view=self)
         return paginator.get_paginated_response(AssetOutputSerializer(page, many=True).data)

@@ -309,7 +309,7 @@ SOCIALACCOUNT_STORE_TOKENS = False
 
 # Headers. The CSP uses a per-request nonce for the few inline scripts and styles and
 # never 'unsafe-inline'. https://django-csp.readthedocs.io/en/latest/configuration.html
-CONTENT_SECURITY_POLICY = {
+CONTENT_SECURITY_POLICY: dict[str, Any] = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
         # NONCE becomes 'nonce-…' on responses whose template used request.csp_nonce.
@@ -423,6 +423,7 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
     "requeue-stuck-assets": {"task": "gallery.assets_requeue_stuck", "schedule": 5 * 60},
     "purge-trash": {"task": "gallery.trash_purge", "schedule": 3600},
     "purge-share-access-log": {"task": "albums.share_access_purge", "schedule": 24 * 3600},
+    "search-index-missing": {"task": "search.documents_index_missing", "schedule": 600},
     "execute-account-deletions": {"task": "accounts.deletions_execute", "schedule": 3600},
     "purge-expired-exports": {"task": "accounts.exports_purge", "schedule": 6 * 3600},
 }
@@ -494,9 +495,22 @@ LUMINA_SEARCH_PLACES = env.bool("LUMINA_SEARCH_PLACES", default=True)
 # Near duplicates: the largest Hamming distance (0-11 of 64 bits) between two
 # perceptual hashes. Resized and recompressed copies are 0-2 apart, light edits 2-6.
 LUMINA_DUPLICATE_DISTANCE = env.int("LUMINA_DUPLICATE_DISTANCE", default=6)
-# Map tiles are loaded by the visitor's browser, never by the server; allow the tile
-# host in LUMINA_CSP_IMG_SRC.
+# Map tiles are loaded by the visitor's browser, never by the server; the tile host
+# is added to the CSP's img-src here.
 LUMINA_MAP_TILE_URL = env(
     "LUMINA_MAP_TILE_URL", default="https://tile.openstreetmap.org/{z}/{x}/{y}.png"
 )
+
+
+def _tile_origin(url: str) -> str | None:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url.replace("{s}.", "*."))
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme in ("http", "https") else None
+
+
+if (_origin := _tile_origin(LUMINA_MAP_TILE_URL)) and _origin not in (
+    _img := CONTENT_SECURITY_POLICY["DIRECTIVES"]["img-src"]
+):
+    _img.append(_origin)
 LUMINA_MAP_ATTRIBUTION = env("LUMINA_MAP_ATTRIBUTION", default="© OpenStreetMap contributors")
