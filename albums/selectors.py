@@ -114,7 +114,7 @@ def ancestors(album_id: int) -> list[tuple[int, int | None, str]]:
             WHERE up.depth < %s
         )
         SELECT id, parent_id, title FROM up ORDER BY depth DESC
-    """  # noqa: S608  # nosec B608 - the table name is ours, values are parameters
+    """  # noqa: S608  # nosec B608  # the table name is ours, values are parameters
     with connection.cursor() as cursor:
         cursor.execute(sql, [album_id, _MAX_DEPTH])
         return [(row[0], row[1], row[2]) for row in cursor.fetchall()]
@@ -131,7 +131,7 @@ def descendant_ids(album_id: int) -> list[int]:
             WHERE down.depth < %s
         )
         SELECT id FROM down
-    """  # noqa: S608  # nosec B608 - the table name is ours, values are parameters
+    """  # noqa: S608  # nosec B608  # the table name is ours, values are parameters
     with connection.cursor() as cursor:
         cursor.execute(sql, [album_id, _MAX_DEPTH])
         return [row[0] for row in cursor.fetchall()]

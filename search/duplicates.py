@@ -56,7 +56,7 @@ JOIN LATERAL (
 WHERE a.asset_id = ANY(%(ids)s::bigint[]) AND a.phash IS NOT NULL
 ORDER BY 2, 3
 ON CONFLICT DO NOTHING
-"""  # noqa: S608  # nosec B608 - only constant SQL is formatted in; values are parameters
+"""  # noqa: S608  # nosec B608  # only constant SQL is formatted in; values are parameters
 
 
 def refresh_pairs(asset_ids: Sequence[int]) -> int:

@@ -409,7 +409,7 @@ def render_headline(text: str | None, *, whole: bool = False) -> SafeString:
     """PostgreSQL's headline as safe HTML: everything escaped, matches in ``<mark>``.
     A description without a match gives "" (``whole`` keeps the text anyway)."""
     if not text or (MARK_START not in text and not whole):
-        return mark_safe("")  # nosec B308 B703 - an empty string
+        return mark_safe("")  # nosec B308 B703  # an empty string
     out: list[str] = []
     inside = False
     for part in _MARKERS.split(text):
@@ -425,7 +425,7 @@ def render_headline(text: str | None, *, whole: bool = False) -> SafeString:
             out.append(str(escape(part)))
     if inside:
         out.append("</mark>")
-    return mark_safe("".join(out))  # noqa: S308  # nosec B308 B703 - every part was escaped
+    return mark_safe("".join(out))  # noqa: S308  # nosec B308 B703  # every part was escaped
 
 
 # --- typo correction ----------------------------------------------------------------------
@@ -632,7 +632,7 @@ WHERE p.tenant_id = %(tenant)s
   )
 ORDER BY starts_with(p.norm, %(text)s) DESC, p.city, p.region
 LIMIT %(limit)s
-"""  # noqa: S608  # nosec B608 - a constant is formatted in; values are parameters
+"""  # noqa: S608  # nosec B608  # a constant is formatted in; values are parameters
 
 
 def album_suggestions(*, membership: Membership, text: str, limit: int) -> list[dict[str, Any]]:
@@ -719,7 +719,7 @@ def map_clusters(
         GROUP BY floor(d.longitude / %s), floor(d.latitude / %s)
         ORDER BY count(*) DESC
         LIMIT %s
-    """  # noqa: S608  # nosec B608 - the inner SQL is Django's, with its parameters passed apart
+    """  # noqa: S608  # nosec B608  # the inner SQL is Django's, with its parameters passed apart
     with connection.cursor() as cursor:
         cursor.execute(grouped, [*params, cell, cell, MAX_CLUSTERS])
         rows = cursor.fetchall()
@@ -827,7 +827,7 @@ WHERE b.tenant_id = %(tenant)s AND b.asset_id <> %(asset)s AND b.deleted_at IS N
   AND {duplicates.candidates_sql("b", "%(phash)s", [f"%(b{k})s" for k in range(4)])}
 ORDER BY distance, b.asset_id DESC
 LIMIT 100
-"""  # noqa: S608  # nosec B608 - only constant SQL is formatted in; values are parameters
+"""  # noqa: S608  # nosec B608  # only constant SQL is formatted in; values are parameters
 
 
 def similar_assets(*, membership: Membership, asset_id: Any) -> list[Asset]:

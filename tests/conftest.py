@@ -1,6 +1,10 @@
 from __future__ import annotations
 
-from collections.abc import Callable
+import os
+import shutil
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
 
 import pytest
 from django.test import Client, TestCase
@@ -74,3 +78,35 @@ def team(db: None) -> Callable[..., tuple[Tenant, dict[str, User]]]:
 def role_of(tenant: Tenant, user: User) -> str | None:
     found = Membership.objects.filter(tenant=tenant, user=user).first()
     return found.role if found else None
+
+
+CHROMIUM = os.environ.get("LUMINA_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[Any]:
+    """One Chromium for the whole run, shared by every browser test: Playwright's sync
+    API allows a single running instance per thread. Each test opens its own context."""
+    if not shutil.which(CHROMIUM) and not Path(CHROMIUM).exists():
+        if os.environ.get("CI"):
+            pytest.fail(f"Chromium is missing at {CHROMIUM}; .ci/run installs it")
+        pytest.skip(f"Chromium is not installed at {CHROMIUM}")
+    # Playwright keeps an event loop in this thread; the tests still call the ORM
+    # synchronously between browser steps, which is safe here (one thread, no awaits).
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()

@@ -42,3 +42,6 @@ LUMINA_RATE_LIMITS = {
 }
 OTP_TOTP_THROTTLE_FACTOR = 0
 OTP_STATIC_THROTTLE_FACTOR = 0
+# Live-server threads (browser tests) must not keep connections past their request, or
+# the test database cannot be dropped at the end of the run.
+DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405

@@ -34,21 +34,12 @@ pytestmark = [
 ]
 
 
-@pytest.fixture
-def chromium(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    playwright_api = pytest.importorskip("playwright.sync_api")
-    # Playwright's sync API runs an event loop in this thread; the test's own ORM calls
-    # between browser steps are still plain synchronous calls.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with playwright_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
-            # Connections opened while Playwright's loop ran live in their own context:
-            # close them here, or the test database cannot be dropped at the end.
-            connections.close_all()
+@pytest.fixture(autouse=True)
+def _close_loop_connections() -> Iterator[None]:
+    yield
+    # Connections opened while Playwright's loop ran live in their own context: close
+    # them here, or the test database cannot be dropped at the end.
+    connections.close_all()
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from gallery import services as gallery_services
 from tests import images
 from tests.factories import UserFactory
 from tests.search.conftest import personal
-from tests.ui.conftest import chromium, new_page, ui_media  # noqa: F401 - fixtures
+from tests.ui.conftest import new_page, ui_media  # noqa: F401 - fixtures
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 

@@ -33,28 +33,13 @@ pytestmark = [
 
 
 @contextmanager
-def chromium_context():
-    """Started after the test's database work: Playwright's sync API runs an event loop
-    in this thread, where Django then refuses ORM calls."""
-    playwright = pytest.importorskip("playwright.sync_api")
-    with playwright.sync_playwright() as p:
-        chromium = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-            ],
-        )
-        context = chromium.new_context()
-        try:
-            yield context
-        finally:
-            context.close()
-            chromium.close()
+def chromium_context(browser):  # type: ignore[no-untyped-def]
+    """A fresh context in the run's shared Chromium (tests/conftest.py)."""
+    context = browser.new_context()
+    try:
+        yield context
+    finally:
+        context.close()
 
 
 @pytest.fixture
@@ -75,7 +60,9 @@ def eager_celery():
     app.conf.task_always_eager = saved
 
 
-def test_payloads_do_not_run_in_chromium(live_server, transactional_db, eager_celery, tmp_path):
+def test_payloads_do_not_run_in_chromium(
+    chromium, live_server, transactional_db, eager_celery, tmp_path
+):
     from django.test import override_settings
 
     from gallery import services as gallery_services
@@ -106,7 +93,7 @@ def test_payloads_do_not_run_in_chromium(live_server, transactional_db, eager_ce
         client.post("/workspaces/switch/", {"tenant": tenant.pk})
         cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
         host = live_server.url.split("//", 1)[1].split(":")[0]
-        with chromium_context() as browser_page:
+        with chromium_context(chromium) as browser_page:
             check_pages(browser_page, live_server.url, host, cookie, asset_ids)
 
 

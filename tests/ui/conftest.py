@@ -4,7 +4,6 @@ live server. One browser for the whole session; each test opens its own context.
 from __future__ import annotations
 
 import os
-import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -36,22 +35,6 @@ SCREENSHOTS = Path(os.environ.get("LUMINA_SCREENSHOTS_DIR") or ROOT / "var" / "s
 
 # Before any test activates French or Indonesian (catalogues are cached per process).
 ensure_compiled()
-
-
-@pytest.fixture(scope="session")
-def chromium() -> Iterator[Any]:
-    if not shutil.which(CHROMIUM) and not Path(CHROMIUM).exists():
-        if os.environ.get("CI"):
-            pytest.fail(f"Chromium is missing at {CHROMIUM}; .ci/run installs it")
-        pytest.skip(f"Chromium is not installed at {CHROMIUM}")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
 
 
 @pytest.fixture
