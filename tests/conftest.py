@@ -110,3 +110,87 @@ def chromium() -> Iterator[Any]:
             yield browser
         finally:
             browser.close()
+
+
+class S3Bucket:
+    """A fresh bucket on the run's moto_server, set as the default storage."""
+
+    def __init__(self, endpoint: str, name: str) -> None:
+        import boto3
+
+        self.endpoint = endpoint
+        self.name = name
+        self.client = boto3.client(
+            "s3",
+            endpoint_url=endpoint,
+            aws_access_key_id="test",
+            aws_secret_access_key="test",
+            region_name="us-east-1",
+        )
+        self.client.create_bucket(Bucket=name)
+
+    def keys(self) -> set[str]:
+        listing = self.client.list_objects_v2(Bucket=self.name)
+        return {item["Key"] for item in listing.get("Contents", [])}
+
+
+@pytest.fixture(scope="session")
+def s3_endpoint() -> Iterator[str]:
+    """A real S3 endpoint: moto_server on 127.0.0.1, one for the whole run."""
+    import subprocess
+    import sys
+
+    import boto3
+
+    from tests.helpers import free_port, wait_for
+
+    port = free_port()
+    server = subprocess.Popen(
+        [str(Path(sys.executable).parent / "moto_server"), "-H", "127.0.0.1", "-p", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    endpoint = f"http://127.0.0.1:{port}"
+    client = boto3.client(
+        "s3",
+        endpoint_url=endpoint,
+        aws_access_key_id="test",
+        aws_secret_access_key="test",
+        region_name="us-east-1",
+    )
+
+    def up() -> bool:
+        try:
+            client.list_buckets()
+            return True
+        except Exception:
+            return False
+
+    assert wait_for(up, timeout=30)
+    yield endpoint
+    server.terminate()
+    server.wait(timeout=10)
+
+
+@pytest.fixture
+def s3_storage(settings: Any, s3_endpoint: str) -> S3Bucket:
+    """Default storage on a new bucket of the moto_server (django-storages' S3 backend)."""
+    import uuid
+
+    bucket = S3Bucket(s3_endpoint, f"lumina-{uuid.uuid4().hex[:12]}")
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "storages.backends.s3.S3Storage",
+            "OPTIONS": {
+                "bucket_name": bucket.name,
+                "endpoint_url": s3_endpoint,
+                "access_key": "test",
+                "secret_key": "test",
+                "region_name": "us-east-1",
+                "file_overwrite": True,
+                "default_acl": None,
+            },
+        },
+    }
+    return bucket

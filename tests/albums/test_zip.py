@@ -3,14 +3,10 @@
 from __future__ import annotations
 
 import io
-import subprocess
-import sys
 import zipfile
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 
-import boto3
 import pytest
 from django.http import StreamingHttpResponse
 
@@ -19,7 +15,6 @@ from albums import services, zipstream
 from gallery import storage
 from gallery.strip import strip_jpeg
 from tests import images
-from tests.helpers import free_port, wait_for
 
 from .conftest import login, read_zip, set_fields
 
@@ -235,56 +230,8 @@ def test_unique_names():
 
 # --- S3 -------------------------------------------------------------------------------------
 
-BUCKET = "lumina-albums-test"
 
-
-@pytest.fixture(scope="module")
-def s3_endpoint() -> Iterator[str]:
-    port = free_port()
-    server = subprocess.Popen(
-        [str(Path(sys.executable).parent / "moto_server"), "-H", "127.0.0.1", "-p", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    endpoint = f"http://127.0.0.1:{port}"
-    client = boto3.client(
-        "s3",
-        endpoint_url=endpoint,
-        aws_access_key_id="test",
-        aws_secret_access_key="test",
-        region_name="us-east-1",
-    )
-
-    def up() -> bool:
-        try:
-            client.list_buckets()
-            return True
-        except Exception:
-            return False
-
-    assert wait_for(up, timeout=30)
-    client.create_bucket(Bucket=BUCKET)
-    yield endpoint
-    server.terminate()
-    server.wait(timeout=10)
-
-
-def test_originals_stream_from_s3_in_chunks(settings, s3_endpoint, team, photo, editor_api):
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {
-            "BACKEND": "storages.backends.s3.S3Storage",
-            "OPTIONS": {
-                "bucket_name": BUCKET,
-                "endpoint_url": s3_endpoint,
-                "access_key": "test",
-                "secret_key": "test",
-                "region_name": "us-east-1",
-                "file_overwrite": True,
-                "default_acl": None,
-            },
-        },
-    }
+def test_originals_stream_from_s3_in_chunks(s3_storage, team, photo, editor_api):
     from storages.backends.s3 import S3File
 
     asset = photo(data=images.jpeg(800, 600, seed=9), name="cloud.jpg")
