@@ -37,7 +37,7 @@ from django.db.models.functions import Coalesce, Lower, NullIf
 from django.utils.dateparse import parse_datetime
 
 from accounts.models import Membership, Role, User
-from gallery.models import Asset, Favorite, Rendition, Status, Tag, Visibility
+from gallery.models import Asset, Favorite, Rendition, Status, Tag, visible_q
 from lumina.core.errors import NotFound, ValidationFailed
 
 from .errors import AlbumForbidden, ShareLinkUnavailable
@@ -84,12 +84,8 @@ def at_least(access: str | None, needed: str) -> bool:
 
 
 def asset_visibility(user: User | None, prefix: str = "") -> Q:
-    """Assets alive and visible to ``user``: not private, or theirs."""
-    alive = Q(**{f"{prefix}deleted_at__isnull": True})
-    not_private = ~Q(**{f"{prefix}visibility": Visibility.PRIVATE})
-    if user is None:
-        return alive & not_private
-    return alive & (not_private | Q(**{f"{prefix}owner": user}))
+    """Assets alive and visible to ``user``: gallery's rule, through a relation."""
+    return visible_q(user, prefix)
 
 
 def _public_visibility(link: ShareLink, prefix: str = "") -> Q:

@@ -19,18 +19,9 @@ from django.utils.http import content_disposition_header
 
 from . import storage
 from .models import Asset, Rendition, Visibility
+from .renditions.specs import OutputFormat
 from .strip import STRIPPERS, StripError
 
-MIME = {
-    "jpeg": "image/jpeg",
-    "png": "image/png",
-    "gif": "image/gif",
-    "webp": "image/webp",
-    "avif": "image/avif",
-    "heif": "image/heic",
-    "tiff": "image/tiff",
-    "bmp": "image/bmp",
-}
 YEAR = 31536000
 
 
@@ -89,13 +80,13 @@ def original_response(asset: Asset, *, strip: bool) -> HttpResponseBase:
         with storage.storage().open(asset.original, "rb") as fh:
             data = _strip_bytes(fh.read(), asset.format)
         response: HttpResponseBase = HttpResponse(
-            data, content_type=MIME.get(asset.format, "application/octet-stream")
+            data, content_type=asset.mime or "application/octet-stream"
         )
         response["Content-Length"] = str(len(data))
     else:
         response = FileResponse(
             storage.storage().open(asset.original, "rb"),
-            content_type=MIME.get(asset.format, "application/octet-stream"),
+            content_type=asset.mime or "application/octet-stream",
         )
         response["Content-Length"] = str(asset.bytes)
         response["ETag"] = f'"{asset.sha256}"'
@@ -129,7 +120,8 @@ def rendition_response(
         response: HttpResponseBase = HttpResponseNotModified()
     else:
         response = FileResponse(
-            storage.storage().open(rendition.file, "rb"), content_type=MIME[rendition.format]
+            storage.storage().open(rendition.file, "rb"),
+            content_type=OutputFormat(rendition.format).mime,
         )
         response["Content-Length"] = str(rendition.bytes)
         response["Content-Disposition"] = "inline"

@@ -23,6 +23,21 @@ class Visibility(models.TextChoices):
     PUBLIC = "public", _("Anyone with the link")
 
 
+def visible_q(user: Any, prefix: str = "") -> models.Q:
+    """The one visibility rule: alive, and not private unless the user owns it.
+    ``prefix`` reaches assets through a relation (``"asset__"``); ``user=None`` sees
+    no private asset."""
+    return models.Q(**{f"{prefix}deleted_at__isnull": True}) & owner_rule_q(user, prefix)
+
+
+def owner_rule_q(user: Any, prefix: str = "") -> models.Q:
+    """Private assets only for their owner (trashed ones included)."""
+    not_private = ~models.Q(**{f"{prefix}visibility": Visibility.PRIVATE})
+    if user is None:
+        return not_private
+    return not_private | models.Q(**{f"{prefix}owner": user})
+
+
 class AssetQuerySet(models.QuerySet["Asset"]):
     def for_tenant(self, tenant_id: int) -> AssetQuerySet:
         return self.filter(tenant_id=tenant_id)
@@ -38,7 +53,7 @@ class AssetQuerySet(models.QuerySet["Asset"]):
 
     def visible_to(self, user: Any) -> AssetQuerySet:
         """Within one workspace: private assets only for their owner."""
-        return self.filter(~models.Q(visibility=Visibility.PRIVATE) | models.Q(owner=user))
+        return self.filter(owner_rule_q(user))
 
 
 class Asset(models.Model):

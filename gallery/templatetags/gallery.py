@@ -15,13 +15,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext_lazy
 
 from gallery.models import Asset
+from gallery.renditions.specs import OutputFormat
 from gallery.signing import rendition_url as _rendition_url
 
 register = template.Library()
 
 # Most preferred first; the last one is the <img> fallback every browser decodes.
 FORMAT_ORDER = ("avif", "webp", "jpeg")
-MIME = {"avif": "image/avif", "webp": "image/webp", "jpeg": "image/jpeg"}
 # Sizes offered to tiles (the on-demand large-2560 is for the lightbox's zoom only).
 TILE_SPECS = ("thumb-400", "small-800", "preview-1600")
 THUMB_EDGE = 400
@@ -66,7 +66,7 @@ def picture(asset: Asset, specs: tuple[str, ...] = TILE_SPECS) -> dict[str, Any]
     the API's ``renditions``."""
     by_format: dict[str, list[tuple[int, str, str]]] = defaultdict(list)
     for rendition in asset.renditions.all():
-        if rendition.spec in specs and rendition.format in MIME:
+        if rendition.spec in specs and rendition.format in FORMAT_ORDER:
             by_format[rendition.format].append((rendition.width, rendition.spec, rendition.format))
     formats = [f for f in FORMAT_ORDER if by_format.get(f)]
     if not formats:
@@ -86,7 +86,7 @@ def picture(asset: Asset, specs: tuple[str, ...] = TILE_SPECS) -> dict[str, Any]
     fallback = formats[-1]
     smallest = sorted(by_format[fallback])[0]
     return {
-        "sources": [{"type": MIME[f], "srcset": srcset(f)} for f in formats[:-1]],
+        "sources": [{"type": OutputFormat(f).mime, "srcset": srcset(f)} for f in formats[:-1]],
         "src": _rendition_url(asset, smallest[1], smallest[2]),
         "srcset": srcset(fallback),
     }
