@@ -3,6 +3,9 @@ PYTHON ?= python3.11
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# pytest-xdist workers for `make test` (the suite waits on browsers, servers and workers
+# as much as on the CPU, so two workers pay off even on two cores).
+TEST_WORKERS ?= 2
 REQS := requirements/base.txt requirements/local.txt requirements/production.txt
 
 .PHONY: run test lint bench install clean screenshots messages
@@ -27,7 +30,7 @@ run: $(STAMP) messages
 	$(BIN)/python -m lumina.core.runner
 
 test: $(STAMP) messages
-	$(BIN)/python -m pytest --cov --cov-report=term $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --cov --cov-report=term $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
