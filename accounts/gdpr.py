@@ -276,6 +276,8 @@ def data_exports_purge() -> int:
             continue
         DataExport.objects.filter(pk=export.pk).update(status=ExportStatus.EXPIRED, file="")
         count += 1
+    if count:
+        audit.record("privacy.exports_purged", data={"count": count})
     return count
 
 
