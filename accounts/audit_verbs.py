@@ -66,6 +66,9 @@ VERBS: dict[str, Verb] = {
     "workspace.renamed": Verb(
         g("%(actor)s renamed the workspace from %(old)s to %(new)s"), field="name"
     ),
+    "workspace.deleted": Verb(
+        g("the workspace %(target)s was deleted with the account of %(actor)s")
+    ),
     "workspace.security_changed": Verb(g("%(actor)s changed the workspace's security settings")),
     "invitation.created": Verb(g("%(actor)s invited %(target)s as %(role)s")),
     "invitation.accepted": Verb(g("%(actor)s accepted an invitation and joined as %(role)s")),
@@ -302,12 +305,12 @@ def sentence(
     event: str,
     actor: str,
     targets: list[dict[str, Any]],
+    count: int,
     parent: dict[str, Any] | None,
     changes: dict[str, Any],
     detail: dict[str, Any],
 ) -> str:
     verb = VERBS.get(event)
-    count = len(targets)
     values = _Lenient({k: value_text(v) for k, v in detail.items()})
     values.update(
         actor=actor,
