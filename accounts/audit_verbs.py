@@ -22,6 +22,7 @@ class Verb:
     one: Promise
     many: Any = None  # an ngettext_lazy keyed on "count"
     field: str = ""  # the field whose change fills ``old`` and ``new``
+    quote: bool = False  # quote ``old`` and ``new`` (names, not roles)
 
 
 def _many(singular: str, plural: str) -> Any:
@@ -64,7 +65,7 @@ VERBS: dict[str, Verb] = {
     "user.created": Verb(g("%(actor)s created the account %(target)s")),
     "workspace.created": Verb(g("%(actor)s created the workspace %(target)s")),
     "workspace.renamed": Verb(
-        g("%(actor)s renamed the workspace from %(old)s to %(new)s"), field="name"
+        g("%(actor)s renamed the workspace from %(old)s to %(new)s"), field="name", quote=True
     ),
     "workspace.deleted": Verb(
         g("the workspace %(target)s was deleted with the account of %(actor)s")
@@ -281,13 +282,21 @@ def actor_text(kind: str, label: str, email: str | None) -> str:
     return label or email or _("a deleted user")
 
 
+# People are named as they are; things are quoted.
+PEOPLE = frozenset(
+    {"accounts.user", "accounts.membership", "accounts.invitation", "albums.albumshare"}
+)
+
+
 def target_text(target: dict[str, Any] | None) -> str:
     if not target:
         return ""
     if target.get("withheld"):
         return _("#%(id)s (private, title withheld)") % {"id": target.get("id")}
     label = target.get("label") or ""
-    return quoted(label) if label else f"#{target.get('id')}"
+    if not label:
+        return f"#{target.get('id')}"
+    return label if target.get("type") in PEOPLE else quoted(label)
 
 
 def value_text(value: Any) -> str:
@@ -320,7 +329,8 @@ def sentence(
     )
     if verb is not None and verb.field and verb.field in changes:
         old, new = [*changes[verb.field], None, None][:2]
-        values.update(old=value_text(old), new=value_text(new))
+        show = (lambda v: quoted(value_text(v))) if verb.quote else value_text
+        values.update(old=show(old), new=show(new))
     elif "parent" in changes:
         old, new = [*changes["parent"], None, None][:2]
         values.update(old=value_text(old) if old else _("the top level"))
