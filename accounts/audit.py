@@ -217,7 +217,8 @@ class AuditContextMiddleware(AuditlogMiddleware):
             ip=client_ip(request) or None, via=via, user=getattr(request, "user", None)
         )
         with acting(context):
-            return super().__call__(request)  # type: ignore[no-any-return]
+            response: HttpResponse = super().__call__(request)
+        return response
 
 
 def set_actor(user: User, token: Any = None) -> None:
@@ -583,7 +584,8 @@ def as_row(entry: LogEntry, *, viewer: User | None = None) -> dict[str, Any]:
         "sentence": audit_verbs.sentence(
             event=event,
             actor=actor,
-            targets=[t for t in targets if t] or ([subject] if "event" not in data else []),
+            targets=[t for t in targets if t]
+            or ([subject] if subject is not None and "event" not in data else []),
             count=int(data.get("count") or len(targets)),
             parent=parent,
             changes=changes,

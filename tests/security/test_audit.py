@@ -17,7 +17,7 @@ import pytest
 from auditlog.models import LogEntry
 from django.urls import reverse
 
-from accounts import services
+from accounts import audit, services
 from accounts.models import ApiToken
 from tests import images
 from tests.factories import PASSWORD, UserFactory
@@ -257,7 +257,9 @@ def test_a_bulk_trash_is_one_entry_with_every_id_and_reads_as_a_sentence(studio,
     ids = [upload(tenant, alice, seed).pk for seed in range(12)]
 
     # when: alice trashes the twelve at once, then restores two
-    api_in(alice, tenant).post("/api/v1/assets/bulk/", {"action": "delete", "ids": ids}, format="json")
+    api_in(alice, tenant).post(
+        "/api/v1/assets/bulk/", {"action": "delete", "ids": ids}, format="json"
+    )
     api_in(alice, tenant).post(
         "/api/v1/assets/bulk/", {"action": "restore", "ids": ids[:2]}, format="json"
     )
@@ -427,7 +429,9 @@ def test_another_members_private_titles_are_withheld_from_the_page_and_exports(
     alice, dave = people["owner"], people["editor"]
     secret = upload(tenant, dave, 1, title="Diagnosis letter", visibility="private")
     shared = upload(tenant, dave, 2, title="Team photo")
-    api_in(dave, tenant).patch(f"/api/v1/assets/{secret.pk}/", {"title": "Diagnosis 2"}, format="json")
+    api_in(dave, tenant).patch(
+        f"/api/v1/assets/{secret.pk}/", {"title": "Diagnosis 2"}, format="json"
+    )
     api_in(dave, tenant).post(
         "/api/v1/assets/bulk/", {"action": "delete", "ids": [secret.pk, shared.pk]}, format="json"
     )
@@ -483,3 +487,27 @@ def test_the_page_paginates_with_a_bounded_number_of_queries(
     second = html.unescape(browser.get(reverse("security-audit") + "?page=2").content.decode())
     assert len(sentences(second)) > 30
     assert "alice renamed the workspace from ‘Name 78’ to ‘Name 79’" in sentences(first)
+
+
+def test_a_deleted_users_name_leaves_the_entries_that_named_them(studio):
+    from accounts import gdpr
+    from accounts import services as account_services
+
+    tenant, people = studio
+    alice, carol = people["owner"], people["viewer"]
+    membership = carol.memberships.get(tenant=tenant)
+    account_services.membership_change_role(
+        actor_membership=alice.memberships.get(tenant=tenant), membership=membership, role="editor"
+    )
+    upload(tenant, carol, 1)
+    personal = carol.memberships.get(tenant__personal=True).tenant
+    carol_id = carol.pk
+
+    gdpr.account_delete(user=carol, plan={str(personal.pk): gdpr.DELETE})
+
+    trail = json.dumps([e.additional_data for e in LogEntry.objects.all()])
+    assert '"carol"' not in trail
+    assert carol.email not in trail
+    said = [audit.as_row(e)["sentence"] for e in audit.workspace_entries(tenant_id=tenant.pk)]
+    assert f"alice changed the role of deleted user {carol_id} from viewer to editor" in said
+    assert f"deleted user {carol_id} uploaded image ‘photo-1.jpg’" in said
