@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.db.models import Model, QuerySet
 from django.forms import BaseModelFormSet, ModelForm
 from django.http import HttpRequest
@@ -18,7 +19,9 @@ from django.http import HttpRequest
 from . import audit
 
 # Never copied into an entry, whatever the model.
-SECRET_FIELDS = frozenset({"password", "token_hash", "password_hash", "secret", "key"})
+SECRET_FIELDS = frozenset(
+    {"password", "token_hash", "password_hash", "secret", "key", "token", "token_secret"}
+)
 
 
 def _tenant_of(obj: Model) -> int | None:
@@ -82,6 +85,28 @@ def record_delete(objs: list[Model]) -> None:
 
 
 class AuditedAdmin(admin.ModelAdmin):
+    # Lumina's admin actions call services, which record; other apps' actions change
+    # rows directly, so the action itself is recorded for them.
+    record_actions = False
+
+    def response_action(self, request: HttpRequest, queryset: QuerySet[Any]) -> Any:
+        action = request.POST.get("action", "")
+        ids = request.POST.getlist(ACTION_CHECKBOX_NAME)
+        objs = list(queryset.filter(pk__in=ids)) if self.record_actions and ids else []
+        response = super().response_action(request, queryset)
+        if objs and action != "delete_selected":
+            by_tenant: dict[int | None, list[Model]] = {}
+            for obj in objs:
+                by_tenant.setdefault(_tenant_of(obj), []).append(obj)
+            for tenant_id, group in by_tenant.items():
+                audit.record(
+                    "admin.action",
+                    targets=group,
+                    tenant_id=tenant_id,
+                    data={"model": _model_name(group[0]), "action": action},
+                )
+        return response
+
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         changes = _form_changes(form) if change else {}
         super().save_model(request, obj, form, change)
@@ -114,3 +139,18 @@ class AuditedAdmin(admin.ModelAdmin):
         super().save_formset(request, form, formset, change)
         for inline_form, changes, added in edits:
             record_save(inline_form.instance, added=added, changes=changes)
+
+
+def audit_every_admin(site: admin.AdminSite) -> None:
+    """Other apps' admins (lockouts, periodic tasks, 2FA devices...) get the same
+    recording, so that every operator action leaves an entry. Runs once the admin
+    modules are loaded (``AccountsConfig.ready``)."""
+    from auditlog.models import LogEntry
+
+    for model, model_admin in list(site._registry.items()):
+        if isinstance(model_admin, AuditedAdmin) or model is LogEntry:
+            continue
+        base = type(model_admin)
+        audited = type(f"Audited{base.__name__}", (AuditedAdmin, base), {"record_actions": True})
+        site.unregister(model)
+        site.register(model, audited)

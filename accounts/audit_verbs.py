@@ -228,6 +228,13 @@ VERBS: dict[str, Verb] = {
     # The operator console (Django admin), for what no service does.
     "admin.added": Verb(g("%(actor)s added %(model)s %(target)s")),
     "admin.changed": Verb(g("%(actor)s changed %(model)s %(target)s")),
+    "admin.action": Verb(
+        g("%(actor)s ran %(action)s on %(model)s %(target)s"),
+        _many(
+            "%(actor)s ran %(action)s on %(count)d %(model)s",
+            "%(actor)s ran %(action)s on %(count)d %(model)s",
+        ),
+    ),
     "admin.deleted": Verb(
         g("%(actor)s deleted %(model)s %(target)s"),
         _many(

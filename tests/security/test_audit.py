@@ -350,6 +350,7 @@ def test_operator_actions_in_the_admin_name_the_operator(studio, browser):
         actor=actor, album=album_services.album_create(actor=actor, title="Trip"), name="Summer"
     )
     operator = UserFactory(is_staff=True, is_superuser=True, email="admin@example.com")
+    carol_membership = people["viewer"].memberships.get(tenant=tenant)
     force_login_verified(browser, operator)
     browser.post(
         "/admin/albums/sharelink/",
@@ -363,8 +364,12 @@ def test_operator_actions_in_the_admin_name_the_operator(studio, browser):
             "slug": tenant.slug,
             "quota_bytes": 5,
             "settings": "{}",
-            "memberships-TOTAL_FORMS": 0,
-            "memberships-INITIAL_FORMS": 0,
+            "memberships-TOTAL_FORMS": 1,
+            "memberships-INITIAL_FORMS": 1,
+            "memberships-0-id": carol_membership.pk,
+            "memberships-0-tenant": tenant.pk,
+            "memberships-0-user": people["viewer"].pk,
+            "memberships-0-role": "editor",
         },
     )
     assert ShareLink.objects.get(pk=link.pk).revoked_at is not None
@@ -374,9 +379,22 @@ def test_operator_actions_in_the_admin_name_the_operator(studio, browser):
     revoked = LogEntry.objects.get(additional_data__event="share_link.revoked")
     assert revoked.additional_data["via"] == "admin"
     assert revoked.remote_addr == "192.0.2.50"
-    changed = LogEntry.objects.get(additional_data__event="admin.changed")
+    changed = LogEntry.objects.get(
+        additional_data__event="admin.changed", additional_data__model="workspace"
+    )
     assert changed.changes["quota_bytes"][1] == 5
     assert any(s.startswith("operator admin@example.com changed workspace") for s in said)
+    # An inline row changed in the same form is its own entry, old -> new.
+    assert people["viewer"].memberships.get(tenant=tenant).role == "editor"
+    assert "operator admin@example.com changed membership carol" in said
+    role = LogEntry.objects.get(
+        additional_data__event="admin.changed", additional_data__model="membership"
+    )
+    assert role.changes["role"] == ["viewer", "editor"]
+    # The operator console lists the same sentences.
+    force_login_verified(browser, operator)
+    console = html.unescape(browser.get("/admin/auditlog/logentry/").content.decode())
+    assert "operator admin@example.com revoked share link ‘Summer’" in console
 
 
 def test_a_change_through_a_token_names_the_token_and_the_address(studio, browser):

@@ -604,3 +604,39 @@ def test_every_admin_action_is_audited(world, browser):
         response = browser.post(url, data)
         assert response.status_code in (200, 302), (model_label, action, response.status_code)
         assert audit_entries() > before, f"admin action {action} on {model_label} wrote no entry"
+
+
+def test_every_admin_in_the_console_records_operator_actions():
+    from accounts.admin_audit import AuditedAdmin
+
+    plain = [
+        model._meta.label
+        for model, model_admin in admin.site._registry.items()
+        if model is not LogEntry and not isinstance(model_admin, AuditedAdmin)
+    ]
+    assert plain == []
+
+
+def test_unlocking_a_lockout_in_the_admin_is_recorded(world, browser):
+    from axes.models import AccessAttempt
+
+    attempt = AccessAttempt.objects.create(
+        username=world.viewer.email,
+        ip_address="192.0.2.9",
+        user_agent="x",
+        failures_since_start=5,
+        get_data="",
+        post_data="",
+        http_accept="",
+        path_info="/accounts/login/",
+    )
+    operator = UserFactory(is_staff=True, is_superuser=True, email="admin@example.com")
+    force_login_verified(browser, operator)
+    browser.post(
+        "/admin/axes/accessattempt/",
+        {"action": "delete_selected", "_selected_action": [attempt.pk], "post": "yes"},
+    )
+    assert not AccessAttempt.objects.filter(pk=attempt.pk).exists()
+    entry = LogEntry.objects.get(additional_data__event="admin.deleted")
+    assert entry.additional_data["actor_kind"] == "operator"
+    assert entry.additional_data["targets"][0]["id"] == attempt.pk
