@@ -89,11 +89,13 @@ class AuditedAdmin(admin.ModelAdmin):
     # rows directly, so the action itself is recorded for them.
     record_actions = False
 
-    def response_action(self, request: HttpRequest, queryset: QuerySet[Any]) -> Any:
+    def response_action(
+        self, request: HttpRequest, queryset: QuerySet[Any], *args: Any, **kwargs: Any
+    ) -> Any:
         action = request.POST.get("action", "")
         ids = request.POST.getlist(ACTION_CHECKBOX_NAME)
         objs = list(queryset.filter(pk__in=ids)) if self.record_actions and ids else []
-        response = super().response_action(request, queryset)
+        response = super().response_action(request, queryset, *args, **kwargs)
         if objs and action != "delete_selected":
             by_tenant: dict[int | None, list[Model]] = {}
             for obj in objs:
