@@ -1,11 +1,14 @@
-"""The audit trail: django-auditlog for model changes, plus our own entries for
-security events (sign-in, failed sign-in, lockout, 2FA changes, token use from a new IP,
-exports, deletions).
+"""The audit trail: one entry per change, written by the service that makes it
+(``record``), plus django-auditlog's field-level history of the tracked models.
 
-Every entry that belongs to a workspace carries ``additional_data["tenant_id"]`` so
-that owners can read their workspace's trail. Secrets never go in: password and token
-hashes are excluded from the tracked fields, 2FA devices are not tracked at all, and the
-custom entries only ever hold names, ids and addresses.
+An entry (a django-auditlog ``LogEntry`` with ``additional_data["event"]``) names who
+(a member, an operator in the admin, or the system), the verb, the objects with the
+labels they had then, the workspace (``tenant_id``; a member's own security events carry
+``tenant_ids``), from where (IP; session, token, admin or task) and the change. The
+request context comes from a context variable the middleware sets, so services take no
+request. Sentences are made when entries are read (``audit_verbs``). Secrets never go
+in: password and token hashes are excluded from the tracked fields, 2FA devices are not
+tracked at all, and entries only ever hold names, ids and addresses.
 """
 
 from __future__ import annotations

@@ -96,6 +96,7 @@ class World:
     editor: User
     viewer: User
     outsider: User
+    settings: Any  # pytest-django's, restored after the test
 
     def membership(self, user: User) -> Membership:
         return Membership.objects.select_related("tenant", "user").get(
@@ -126,9 +127,11 @@ class World:
 
 
 @pytest.fixture
-def world(team, media) -> World:  # type: ignore[no-untyped-def]
+def world(team, media, settings) -> World:  # type: ignore[no-untyped-def]
     tenant, people = team()
-    return World(tenant, people["owner"], people["editor"], people["viewer"], UserFactory())
+    return World(
+        tenant, people["owner"], people["editor"], people["viewer"], UserFactory(), settings
+    )
 
 
 Recipe = Callable[[World], Callable[[], Any]]
@@ -274,14 +277,12 @@ def _gdpr() -> dict[str, Recipe]:
 
 
 def _sso() -> dict[str, Recipe]:
-    from django.conf import settings
-
     from accounts import sso
 
     def apply(w: World) -> Callable[[], Any]:
-        settings.LUMINA_OIDC_ROLE_CLAIM = "groups"
-        settings.LUMINA_OIDC_ROLE_MAP = {"photo-team": "editor"}
-        settings.LUMINA_OIDC_WORKSPACE = w.tenant.slug
+        w.settings.LUMINA_OIDC_ROLE_CLAIM = "groups"
+        w.settings.LUMINA_OIDC_ROLE_MAP = {"photo-team": "editor"}
+        w.settings.LUMINA_OIDC_WORKSPACE = w.tenant.slug
         return lambda: sso.apply_roles(
             user=w.outsider, extra_data={"groups": ["photo-team"]}, request=None
         )
@@ -509,7 +510,7 @@ def test_exemptions_name_real_services_and_are_not_also_audited():
 
 
 @pytest.mark.parametrize("name", [n for n in write_services() if n not in EXEMPT])
-def test_every_write_service_is_audited(name, world, settings):
+def test_every_write_service_is_audited(name, world):
     recipe = recipes().get(name)
     assert recipe is not None, (
         f"{name} is a public function of a write module but has no audit recipe: make it "
