@@ -1,11 +1,17 @@
 from __future__ import annotations
 
+from typing import Any
+
+from auditlog.admin import LogEntryAdmin as _AuditlogEntryAdmin
+from auditlog.models import LogEntry
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from . import audit
+from .admin_audit import AuditedAdmin
 from .models import (
     AccountDeletion,
     ApiToken,
@@ -25,7 +31,7 @@ class MembershipInline(admin.TabularInline):
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(AuditedAdmin, BaseUserAdmin):
     ordering = ("email",)
     list_display = (
         "email",
@@ -63,7 +69,7 @@ class UserAdmin(BaseUserAdmin):
 
 
 @admin.register(Tenant)
-class TenantAdmin(admin.ModelAdmin):
+class TenantAdmin(AuditedAdmin):
     list_display = ("name", "slug", "personal", "members", "quota_bytes", "created_at")
     list_filter = ("personal", "created_at")
     search_fields = ("name", "slug", "memberships__user__email")
@@ -80,7 +86,7 @@ class TenantAdmin(admin.ModelAdmin):
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(AuditedAdmin):
     list_display = ("user", "tenant", "role", "created_at")
     list_filter = ("role", "tenant__personal")
     search_fields = ("user__email", "user__username", "tenant__name", "tenant__slug")
@@ -89,7 +95,7 @@ class MembershipAdmin(admin.ModelAdmin):
 
 
 @admin.register(Invitation)
-class InvitationAdmin(admin.ModelAdmin):
+class InvitationAdmin(AuditedAdmin):
     list_display = (
         "email",
         "tenant",
@@ -107,7 +113,7 @@ class InvitationAdmin(admin.ModelAdmin):
 
 
 @admin.register(ApiToken)
-class ApiTokenAdmin(admin.ModelAdmin):
+class ApiTokenAdmin(AuditedAdmin):
     list_display = (
         "name",
         "public_prefix",
@@ -124,7 +130,7 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
 
 @admin.register(KnownDevice)
-class KnownDeviceAdmin(admin.ModelAdmin):
+class KnownDeviceAdmin(AuditedAdmin):
     list_display = ("user", "ip", "user_agent", "first_seen", "last_seen")
     search_fields = ("user__email", "ip")
     list_select_related = ("user",)
@@ -132,7 +138,7 @@ class KnownDeviceAdmin(admin.ModelAdmin):
 
 
 @admin.register(DataExport)
-class DataExportAdmin(admin.ModelAdmin):
+class DataExportAdmin(AuditedAdmin):
     list_display = ("user", "status", "bytes", "created_at", "ready_at", "expires_at")
     list_filter = ("status",)
     search_fields = ("user__email",)
@@ -141,7 +147,37 @@ class DataExportAdmin(admin.ModelAdmin):
 
 
 @admin.register(AccountDeletion)
-class AccountDeletionAdmin(admin.ModelAdmin):
+class AccountDeletionAdmin(AuditedAdmin):
     list_display = ("user", "requested_at", "scheduled_for")
     search_fields = ("user__email",)
     list_select_related = ("user",)
+
+
+# --- the audit trail -------------------------------------------------------------------
+# django-auditlog's own admin lists field-level history; ours adds what happened as a
+# sentence, who, from where and the workspace, and stays read-only.
+admin.site.unregister(LogEntry)
+
+
+@admin.register(LogEntry)
+class AuditEntryAdmin(_AuditlogEntryAdmin):
+    list_display = ["created", "what", "workspace", "origin", "remote_addr"]
+    list_filter = ["action", "timestamp"]
+    search_fields = ["object_repr", "actor_email", "changes_text", "remote_addr"]
+
+    @admin.display(description=_("what happened"))
+    def what(self, obj: LogEntry) -> str:
+        return audit.as_row(obj)["sentence"]
+
+    @admin.display(description=_("workspace"))
+    def workspace(self, obj: LogEntry) -> Any:
+        data = obj.additional_data or {}
+        return data.get("tenant_id") or ", ".join(str(t) for t in data.get("tenant_ids") or [])
+
+    @admin.display(description=_("from"))
+    def origin(self, obj: LogEntry) -> str:
+        data = obj.additional_data or {}
+        token = data.get("token") or {}
+        return " ".join(
+            p for p in (data.get("via", ""), token.get("prefix", ""), token.get("name", "")) if p
+        )

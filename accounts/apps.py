@@ -12,3 +12,9 @@ class AccountsConfig(AppConfig):
         # accounts never imports them.
         audit.register_models()
         audit.connect()
+        # The admin loaded every app's admin module before this (it is installed first).
+        from django.contrib import admin
+
+        from .admin_audit import audit_every_admin
+
+        audit_every_admin(admin.site)

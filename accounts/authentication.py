@@ -39,7 +39,7 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
             lockout.record_failure(raw_request, lockout.BEARER, sender="lumina.bearer")
             raise exceptions.AuthenticationFailed("Invalid, expired or revoked token.")
         services.api_token_touch(token=token, ip=client_ip(raw_request))
-        audit.set_actor(token.user)
+        audit.set_actor(token.user, token=token)
         return token.user, token
 
     def authenticate_header(self, request: Request) -> str:

@@ -276,6 +276,8 @@ def data_exports_purge() -> int:
             continue
         DataExport.objects.filter(pk=export.pk).update(status=ExportStatus.EXPIRED, file="")
         count += 1
+    if count:
+        audit.record("privacy.exports_purged", data={"count": count})
     return count
 
 
@@ -364,6 +366,14 @@ def account_delete(*, user: User, plan: dict[str, str]) -> None:
         if choice != DELETE:
             heir = Membership.objects.filter(tenant=tenant, user_id=int(choice)).first()
         if heir is not None:
+            audit.record(
+                "member.role_changed",
+                actor=user,
+                target=heir,
+                tenant=tenant,
+                changes={"role": [heir.role, Role.OWNER]},
+                data={"reason": "account deletion"},
+            )
             heir.role = Role.OWNER
             heir.save(update_fields=["role"])
             events.emit(
@@ -373,6 +383,13 @@ def account_delete(*, user: User, plan: dict[str, str]) -> None:
         else:
             # The heir left in the meantime, or deletion was chosen.
             tenant_id = tenant.pk
+            audit.record(
+                "workspace.deleted",
+                actor=user,
+                target=tenant,
+                tenant=tenant,
+                data={"reason": "account deletion"},
+            )
             tenant.delete()
             events.emit("tenant.deleted", {"tenant_id": tenant_id})
     keys = list(

@@ -10,6 +10,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
@@ -238,8 +239,13 @@ def workspace_security(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/security/workspace.html", context)
 
 
+AUDIT_PAGE_SIZE = 50
+
+
 @login_required
 def audit_log(request: HttpRequest) -> HttpResponse:
+    """The workspace's trail as sentences, 50 a page; ``?format=csv|json`` exports it
+    whole with the raw detail (both withhold other members' private image titles)."""
     membership = request_membership(request)
     if membership is None:
         return redirect("home")
@@ -247,23 +253,29 @@ def audit_log(request: HttpRequest) -> HttpResponse:
         entries = audit.audit_list(actor_membership=membership)
     except LuminaError as exc:
         return render(request, "accounts/security/audit.html", {"error": exc.message}, status=403)
+    viewer = membership.user
     fmt = request.GET.get("format", "")
     if fmt in audit.FORMATS:
         formatter, content_type = audit.FORMATS[fmt]
         audit.record(
             audit.AUDIT_EXPORTED,
-            actor=membership.user,
+            actor=viewer,
             target=membership.tenant,
             tenant_id=membership.tenant_id,
             request=request,
             data={"format": fmt},
         )
-        response = HttpResponse(formatter(entries.iterator()), content_type=content_type)
+        response = HttpResponse(
+            formatter(entries.iterator(), viewer=viewer), content_type=content_type
+        )
         name = f"audit-{membership.tenant.slug}-{timezone.now():%Y%m%d}.{fmt}"
         response["Content-Disposition"] = f'attachment; filename="{name}"'
         return _no_store(response)
-    rows = [audit.as_row(e) for e in entries[:200]]
-    return render(request, "accounts/security/audit.html", {"rows": rows})
+    page = Paginator(entries, AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))
+    lines = [audit.as_line(e, viewer=viewer) for e in page.object_list]
+    return _no_store(
+        render(request, "accounts/security/audit.html", {"lines": lines, "page": page})
+    )
 
 
 # --- privacy ------------------------------------------------------------------------

@@ -75,6 +75,7 @@ def user_create(
     EmailAddress.objects.update_or_create(
         user=user, email=email, defaults={"verified": email_verified, "primary": True}
     )
+    audit.record("user.created", target=user, data={"staff": is_staff})
     return user
 
 
@@ -90,6 +91,7 @@ def tenant_create(*, name: str, owner: User, personal: bool = False) -> Tenant:
         quota_bytes=settings.LUMINA_DEFAULT_QUOTA_BYTES,
     )
     Membership.objects.create(user=owner, tenant=tenant, role=Role.OWNER)
+    audit.record("workspace.created", actor=owner, target=tenant, tenant=tenant)
     events.emit("tenant.created", {"tenant_id": tenant.pk, "owner_id": owner.pk})
     return tenant
 
@@ -112,11 +114,19 @@ def _require(membership: Membership, role: str) -> None:
 def tenant_update(*, actor_membership: Membership, name: str) -> Tenant:
     _require(actor_membership, Role.ADMIN)
     tenant = actor_membership.tenant
+    before = audit.snapshot(tenant, "name")
     name = name.strip()
     if not name:
         raise ValidationFailed("A workspace needs a name.", details={"field": "name"})
     tenant.name = name[:120]
     tenant.save(update_fields=["name", "updated_at"])
+    audit.record(
+        "workspace.renamed",
+        actor=actor_membership.user,
+        target=tenant,
+        tenant=tenant,
+        changes=audit.diff(before, tenant),
+    )
     return tenant
 
 
@@ -167,6 +177,13 @@ def invitation_create(
             recipient_list=[email],
         )
     )
+    audit.record(
+        "invitation.created",
+        actor=actor_membership.user,
+        target=invitation,
+        tenant=tenant,
+        data={"role": role},
+    )
     events.emit("member.invited", {"tenant_id": tenant.pk, "invitation_id": invitation.pk})
     return invitation, raw
 
@@ -194,6 +211,13 @@ def invitation_accept(*, user: User, token: str) -> Membership:
     invitation.accepted_at = timezone.now()
     invitation.accepted_by = user
     invitation.save(update_fields=["accepted_at", "accepted_by"])
+    audit.record(
+        "invitation.accepted",
+        actor=user,
+        target=membership,
+        tenant=invitation.tenant_id,
+        data={"role": membership.role},
+    )
     if created:
         events.emit(
             "member.added",
@@ -207,6 +231,12 @@ def invitation_revoke(*, actor_membership: Membership, invitation: Invitation) -
     _require(actor_membership, Role.ADMIN)
     invitation.revoked_at = timezone.now()
     invitation.save(update_fields=["revoked_at"])
+    audit.record(
+        "invitation.revoked",
+        actor=actor_membership.user,
+        target=invitation,
+        tenant=invitation.tenant_id,
+    )
     return invitation
 
 
@@ -227,6 +257,13 @@ def membership_change_role(
     old = membership.role
     membership.role = role
     membership.save(update_fields=["role"])
+    audit.record(
+        "member.role_changed",
+        actor=actor_membership.user,
+        target=membership,
+        tenant=membership.tenant_id,
+        changes={"role": [old, role]},
+    )
     events.emit(
         "member.role_changed",
         {"tenant_id": membership.tenant_id, "user_id": membership.user_id, "from": old, "to": role},
@@ -245,6 +282,12 @@ def membership_remove(*, actor_membership: Membership, membership: Membership) -
     if membership.role == Role.OWNER and not _other_owners_exist(membership):
         raise LastOwner()
     payload = {"tenant_id": membership.tenant_id, "user_id": membership.user_id}
+    audit.record(
+        "member.left" if leaving else "member.removed",
+        actor=actor_membership.user,
+        target=membership,
+        tenant=membership.tenant_id,
+    )
     membership.delete()
     events.emit("member.removed", payload)
 
@@ -358,6 +401,8 @@ def invitations_purge(*, older_than_days: int) -> int:
     cutoff = timezone.now() - timedelta(days=older_than_days)
     ended = Q(expires_at__lt=cutoff) | Q(accepted_at__lt=cutoff) | Q(revoked_at__lt=cutoff)
     deleted, _ = Invitation.objects.filter(ended).delete()
+    if deleted:
+        audit.record("invitations.purged", data={"count": deleted})
     return deleted
 
 

@@ -70,11 +70,15 @@ def apply_roles(*, user: User, extra_data: dict[str, Any], request: HttpRequest 
     membership = Membership.objects.select_for_update().filter(user=user, tenant=tenant).first()
     if role is None:
         if membership is not None and not _last_owner(membership):
+            audit.record("member.sso_removed", actor=user, target=membership, tenant=tenant)
             membership.delete()
             events.emit("member.removed", {"tenant_id": tenant.pk, "user_id": user.pk})
         return
     if membership is None:
-        Membership.objects.create(user=user, tenant=tenant, role=role)
+        added = Membership.objects.create(user=user, tenant=tenant, role=role)
+        audit.record(
+            "member.sso_added", actor=user, target=added, tenant=tenant, data={"role": role}
+        )
         events.emit("member.added", {"tenant_id": tenant.pk, "user_id": user.pk, "role": role})
     elif membership.role != role and not (
         membership.role == Role.OWNER and _last_owner(membership)
@@ -82,6 +86,13 @@ def apply_roles(*, user: User, extra_data: dict[str, Any], request: HttpRequest 
         old = membership.role
         membership.role = role
         membership.save(update_fields=["role"])
+        audit.record(
+            "member.sso_role_changed",
+            actor=user,
+            target=membership,
+            tenant=tenant,
+            changes={"role": [old, role]},
+        )
         events.emit(
             "member.role_changed",
             {"tenant_id": tenant.pk, "user_id": user.pk, "from": old, "to": role},

@@ -3,9 +3,11 @@ from __future__ import annotations
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.admin_audit import AuditedAdmin
+
+from . import services
 from .models import Album, AlbumItem, AlbumShare, ShareAccess, ShareLink
 
 
@@ -24,7 +26,7 @@ class AlbumShareInline(admin.TabularInline):
 
 
 @admin.register(Album)
-class AlbumAdmin(admin.ModelAdmin):
+class AlbumAdmin(AuditedAdmin):
     list_display = ("title", "tenant", "parent", "sort_mode", "sort_direction", "updated_at")
     list_filter = ("sort_mode",)
     search_fields = ("title", "tenant__name")
@@ -45,7 +47,7 @@ class ShareAccessInline(admin.TabularInline):
 
 
 @admin.register(ShareLink)
-class ShareLinkAdmin(admin.ModelAdmin):
+class ShareLinkAdmin(AuditedAdmin):
     list_display = (
         "__str__",
         "tenant",
@@ -70,5 +72,5 @@ class ShareLinkAdmin(admin.ModelAdmin):
     @admin.action(description=_("Revoke the selected links"))
     def revoke(self, request: HttpRequest, queryset: QuerySet[ShareLink]) -> None:
         # Operators act across workspaces, so not through the member-facing service.
-        count = queryset.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
+        count = services.share_links_revoke_operator(links=list(queryset))
         self.message_user(request, _("%(n)s link(s) revoked.") % {"n": count}, messages.SUCCESS)

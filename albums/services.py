@@ -19,6 +19,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
+from accounts import audit
 from accounts.errors import RoleForbidden
 from accounts.models import Membership, Role, User, hash_token
 from gallery.models import Asset
@@ -146,6 +147,9 @@ def album_create(
         sort_direction=sort_direction,
         created_by=actor.user,
     )
+    audit.record(
+        "album.created", actor=actor.user, target=album, parent=parent, tenant=album.tenant_id
+    )
     _emit("album.created", album)
     return album
 
@@ -155,6 +159,7 @@ def album_update(*, actor: Actor, album: Album, data: dict[str, Any]) -> Album:
     """Change title, description, sort order, cover (an asset id in the album, or None
     for the automatic one) and parent (an ``Album`` or None for the top level)."""
     require_editor(actor, album.tenant_id)
+    before = audit.snapshot(album, *(f if f != "cover" else "cover_id" for f in data))
     changed: list[str] = []
     if "title" in data:
         album.title = _clean_title(data["title"])
@@ -188,6 +193,13 @@ def album_update(*, actor: Actor, album: Album, data: dict[str, Any]) -> Album:
         changed.append("parent")
     album.updated_at = timezone.now()
     album.save(update_fields=[*dict.fromkeys(changed), "updated_at"])
+    audit.record(
+        "album.moved" if set(data) == {"parent"} else "album.updated",
+        actor=actor.user,
+        target=album,
+        tenant=album.tenant_id,
+        changes=audit.diff(before, album),
+    )
     _emit("album.updated", album)
     return album
 
@@ -236,6 +248,13 @@ def album_delete(*, actor: Actor, album: Album, children: str = CHILDREN_MOVE_UP
     # Children first, so that no row ever points at a deleted parent.
     Album.objects.filter(pk__in=ids).update(parent=None)
     AlbumItem.objects.filter(album_id__in=ids).delete()
+    audit.record(
+        "album.deleted",
+        actor=actor.user,
+        target=album,
+        tenant=album.tenant_id,
+        data={"album_ids": ids, "children": children},
+    )
     Album.objects.filter(pk__in=ids).delete()
     for album_id in ids:
         events.emit(
@@ -429,6 +448,13 @@ def album_items_add(
             ]
         )
         _touch(album)
+        audit.record(
+            "album.items_added",
+            actor=actor.user,
+            targets=[a for a in assets if a.pk in new],
+            parent=album,
+            tenant=album.tenant_id,
+        )
         _emit("album.items_added", album, asset_ids=new)
     return ItemsAdded(added=new, already=[a.pk for a in assets if a.pk in present])
 
@@ -454,6 +480,13 @@ def album_items_remove(*, actor: Actor, album: Album, asset_ids: Sequence[Any]) 
         Album.objects.filter(pk=album.pk).update(cover=None)
     if removed:
         _touch(album)
+        audit.record(
+            "album.items_removed",
+            actor=actor.user,
+            targets=audit.objects("gallery.asset", ids),
+            parent=album,
+            tenant=album.tenant_id,
+        )
         _emit("album.items_removed", album, asset_ids=ids)
     return removed
 
@@ -497,6 +530,13 @@ def album_items_reorder(
         item.position = keys[item.asset_id]
     AlbumItem.objects.bulk_update(items, ["position"])
     _touch(album)
+    audit.record(
+        "album.items_reordered",
+        actor=actor.user,
+        targets=audit.objects("gallery.asset", moving),
+        parent=album,
+        tenant=album.tenant_id,
+    )
     _emit("album.items_reordered", album)
 
 
@@ -590,6 +630,20 @@ def share_link_create(
         strip_metadata=strip_metadata,
         created_by=actor.user,
     )
+    audit.record(
+        "share_link.created",
+        actor=actor.user,
+        target=link,
+        parent=album or asset,
+        tenant=tenant_id,
+        data={
+            "password": bool(password),
+            "expires_at": expires_at,
+            "max_views": max_views,
+            "max_downloads": max_downloads,
+            "allow_download": allow_download,
+        },
+    )
     events.emit(
         "share_link.created",
         {
@@ -624,6 +678,7 @@ def share_link_update(*, actor: Actor, link: ShareLink, data: dict[str, Any]) ->
     _check_limits(
         {k: v for k, v in data.items() if k in ("max_views", "max_downloads", "expires_at")}
     )
+    before = audit.snapshot(link, *(f for f in data if f != "password"))  # never a hash
     for field, value in data.items():
         if field == "password":
             link.password = _hash_password(value) if value else ""
@@ -632,6 +687,14 @@ def share_link_update(*, actor: Actor, link: ShareLink, data: dict[str, Any]) ->
         else:
             setattr(link, field, value)
     link.save(update_fields=list(data))
+    audit.record(
+        "share_link.updated",
+        actor=actor.user,
+        target=link,
+        tenant=link.tenant_id,
+        changes=audit.diff(before, link)
+        | ({"password": ["…", "changed"]} if "password" in data else {}),
+    )
     return link
 
 
@@ -641,8 +704,21 @@ def share_link_revoke(*, actor: Actor, link: ShareLink) -> ShareLink:
     if link.revoked_at is None:
         link.revoked_at = timezone.now()
         link.save(update_fields=["revoked_at"])
+        audit.record("share_link.revoked", actor=actor.user, target=link, tenant=link.tenant_id)
         events.emit("share_link.revoked", {"tenant_id": link.tenant_id, "link_id": link.pk})
     return link
+
+
+@transaction.atomic
+def share_links_revoke_operator(*, links: Sequence[ShareLink]) -> int:
+    """Operators revoke links across workspaces (the admin): no membership needed, one
+    audit entry per workspace."""
+    live = [link for link in links if link.revoked_at is None]
+    ShareLink.objects.filter(pk__in=[link.pk for link in live]).update(revoked_at=timezone.now())
+    audit.record_per_tenant("share_link.revoked", objects=live)
+    for link in live:
+        events.emit("share_link.revoked", {"tenant_id": link.tenant_id, "link_id": link.pk})
+    return len(live)
 
 
 def share_access_record(
@@ -754,6 +830,8 @@ def password_fingerprint(link: ShareLink) -> str:
 def share_access_purge(*, older_than_days: int) -> int:
     cutoff = timezone.now() - timedelta(days=older_than_days)
     deleted, _ = ShareAccess.objects.filter(at__lt=cutoff).delete()
+    if deleted:
+        audit.record("share_access.purged", data={"count": deleted})
     return deleted
 
 
@@ -824,6 +902,14 @@ def album_share_create(
     )
     if created:
         _notify_share(share, album, actor.user, base_url)
+    audit.record(
+        "album.shared",
+        actor=actor.user,
+        target=share,
+        parent=album,
+        tenant=album.tenant_id,
+        data={"role": role},
+    )
     _emit("album.shared", album, share_id=share.pk)
     return share
 
@@ -833,6 +919,7 @@ def album_share_update(
     *, actor: Actor, album: Album, share: AlbumShare, data: dict[str, Any]
 ) -> AlbumShare:
     require_editor(actor, album.tenant_id)
+    before = audit.snapshot(share, "role", "ends_at")
     if "role" in data:
         if data["role"] not in ShareRole.values:
             raise ValidationFailed("Unknown role.", details={"field": "role"})
@@ -845,11 +932,22 @@ def album_share_update(
             )
         share.ends_at = ends_at
     share.save(update_fields=["role", "ends_at"])
+    audit.record(
+        "album.share_changed",
+        actor=actor.user,
+        target=share,
+        parent=album,
+        tenant=album.tenant_id,
+        changes=audit.diff(before, share),
+    )
     return share
 
 
 @transaction.atomic
 def album_share_delete(*, actor: Actor, album: Album, share: AlbumShare) -> None:
     require_editor(actor, album.tenant_id)
+    audit.record(
+        "album.unshared", actor=actor.user, target=share, parent=album, tenant=album.tenant_id
+    )
     share.delete()
     _emit("album.unshared", album)

@@ -6,6 +6,8 @@ from django.http import HttpRequest
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from accounts.admin_audit import AuditedAdmin
+
 from . import services
 from .models import Asset, Rendition, StorageUsage, Tag
 from .signing import rendition_url
@@ -22,7 +24,7 @@ class RenditionInline(admin.TabularInline):
 
 
 @admin.register(Asset)
-class AssetAdmin(admin.ModelAdmin):
+class AssetAdmin(AuditedAdmin):
     list_display = (
         "thumbnail",
         "__str__",
@@ -62,14 +64,14 @@ class AssetAdmin(admin.ModelAdmin):
 
 
 @admin.register(Tag)
-class TagAdmin(admin.ModelAdmin):
+class TagAdmin(AuditedAdmin):
     list_display = ("name", "tenant", "created_at")
     search_fields = ("name", "tenant__name")
     list_select_related = ("tenant",)
 
 
 @admin.register(StorageUsage)
-class StorageUsageAdmin(admin.ModelAdmin):
+class StorageUsageAdmin(AuditedAdmin):
     list_display = ("tenant", "assets_count", "originals_bytes", "renditions_bytes")
     search_fields = ("tenant__name",)
     list_select_related = ("tenant",)

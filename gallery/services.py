@@ -15,6 +15,7 @@ from django.db.models import F
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from accounts import audit
 from accounts.errors import RoleForbidden
 from accounts.models import Membership, Role, Tenant
 from lumina.core import events
@@ -153,6 +154,10 @@ def asset_upload(
         tags=tags,
         visibility=visibility,
     )
+    if not duplicate:
+        audit.record(
+            "asset.uploaded", actor=membership.user, target=asset, tenant=membership.tenant_id
+        )
     folder = folder_of(relative_path)
     if folder:
         events.emit(
@@ -314,6 +319,9 @@ def asset_mark_failed(*, asset_id: int, reason: str) -> None:
 def asset_reprocess(*, asset_ids: Sequence[int]) -> int:
     """Queue processing again (operators; stuck assets). Renditions are kept."""
     with transaction.atomic():
+        audit.record_per_tenant(
+            "asset.reprocessed", objects=audit.objects("gallery.asset", asset_ids)
+        )
         count = Asset.objects.filter(pk__in=asset_ids, deleted_at__isnull=True).update(
             status=Status.PROCESSING,
             failure_reason="",
@@ -351,6 +359,7 @@ def assets_requeue_stuck(*, older_than: timedelta, max_attempts: int = 5) -> int
 @transaction.atomic
 def asset_update(*, membership: Membership, asset: Asset, data: dict[str, Any]) -> Asset:
     _require(membership, Role.EDITOR)
+    before = audit.snapshot(asset, "title", "description", "visibility")
     changed: list[str] = []
     for field in ("title", "description"):
         if field in data:
@@ -367,6 +376,14 @@ def asset_update(*, membership: Membership, asset: Asset, data: dict[str, Any]) 
         tags = tags_ensure(tenant_id=asset.tenant_id, names=normalise_tags(data["tags"]))
         AssetTag.objects.filter(asset=asset).exclude(tag__in=tags).delete()
         _add_tags([asset], tags)
+    audit.record(
+        "asset.updated",
+        actor=membership.user,
+        target=asset,
+        tenant=asset.tenant_id,
+        changes=audit.diff(before, asset),
+        data={"tags": data["tags"]} if "tags" in data else None,
+    )
     events.emit("asset.updated", {"tenant_id": asset.tenant_id, "asset_id": asset.pk})
     return asset
 
@@ -379,6 +396,9 @@ def asset_delete(*, membership: Membership, assets: Sequence[Asset]) -> int:
     count = Asset.objects.filter(pk__in=ids, deleted_at__isnull=True).update(
         deleted_at=timezone.now()
     )
+    audit.record(
+        "asset.trashed", actor=membership.user, targets=assets, tenant=membership.tenant_id
+    )
     for asset_id in ids:
         events.emit("asset.trashed", {"tenant_id": membership.tenant_id, "asset_id": asset_id})
     return count
@@ -389,12 +409,15 @@ def asset_restore(*, membership: Membership, assets: Sequence[Asset]) -> int:
     _require(membership, Role.EDITOR)
     ids = [a.pk for a in assets]
     count = Asset.objects.filter(pk__in=ids, deleted_at__isnull=False).update(deleted_at=None)
+    audit.record(
+        "asset.restored", actor=membership.user, targets=assets, tenant=membership.tenant_id
+    )
     for asset_id in ids:
         events.emit("asset.restored", {"tenant_id": membership.tenant_id, "asset_id": asset_id})
     return count
 
 
-def _purge(queryset: Any) -> int:
+def _purge(queryset: Any, verb: str = "trash.purged", actor: Any = None) -> int:
     """Delete rows first, then the files once the deletion committed: a failure in
     between leaves a stray file at worst, never a row pointing at nothing."""
     assets = list(queryset.prefetch_related("renditions"))
@@ -413,6 +436,7 @@ def _purge(queryset: Any) -> int:
                 assets=-1,
             )
         Asset.objects.filter(pk__in=[a.pk for a in assets]).delete()
+        audit.record_per_tenant(verb, objects=assets, actor=actor)
         for asset in assets:
             events.emit("asset.deleted", {"tenant_id": asset.tenant_id, "asset_id": asset.pk})
 
@@ -430,7 +454,9 @@ def _purge(queryset: Any) -> int:
 def trash_empty(*, membership: Membership) -> int:
     _require(membership, Role.EDITOR)
     return _purge(
-        Asset.objects.filter(tenant_id=membership.tenant_id).trashed().visible_to(membership.user)
+        Asset.objects.filter(tenant_id=membership.tenant_id).trashed().visible_to(membership.user),
+        "trash.emptied",
+        membership.user,
     )
 
 
@@ -445,6 +471,12 @@ def trash_purge(*, older_than_days: int) -> int:
 
 def favorite_set(*, membership: Membership, assets: Sequence[Asset], on: bool) -> int:
     user = membership.user
+    audit.record(
+        "asset.favorited" if on else "asset.unfavorited",
+        actor=user,
+        targets=assets,
+        tenant=membership.tenant_id,
+    )
     if on:
         created = Favorite.objects.bulk_create(
             [Favorite(user=user, asset=a) for a in assets], ignore_conflicts=True
@@ -482,6 +514,15 @@ BULK_ACTIONS = (
 )
 
 
+# Bulk actions audited here (the others by the service they call).
+BULK_VERBS = {
+    "tag": "asset.tagged",
+    "untag": "asset.untagged",
+    "set_visibility": "asset.visibility_changed",
+    "rename": "asset.renamed",
+}
+
+
 @transaction.atomic
 def asset_bulk(
     *, membership: Membership, assets: Sequence[Asset], action: str, params: dict[str, Any]
@@ -496,6 +537,7 @@ def asset_bulk(
         favorite_set(membership=membership, assets=assets, on=action == "favorite")
         return len(assets)
     _require(membership, Role.EDITOR)
+    titles = {a.pk: a.title for a in assets}  # for the audit entry of a rename
     if action == "delete":
         asset_delete(membership=membership, assets=assets)
     elif action == "restore":
@@ -525,6 +567,15 @@ def asset_bulk(
         for offset, asset in enumerate(assets):
             asset.title = _render_name(pattern, asset, start + offset)
         Asset.objects.bulk_update(assets, ["title"])
+    if action in BULK_VERBS:
+        audit.record(
+            BULK_VERBS[action],
+            actor=membership.user,
+            targets=assets,
+            tenant=membership.tenant_id,
+            data={k: params[k] for k in ("tags", "visibility", "pattern", "start") if k in params}
+            | ({"titles_before": titles} if action == "rename" else {}),
+        )
     for asset in assets:
         events.emit("asset.updated", {"tenant_id": membership.tenant_id, "asset_id": asset.pk})
     return len(assets)
