@@ -336,6 +336,8 @@ X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
+# A refused form shows a page that explains and offers it again (JSON under /api/).
+CSRF_FAILURE_VIEW = "lumina.core.csrf.csrf_failure"
 
 # Rate limits per endpoint group, counted in the cache per token, per user or (signed
 # out) per IP: "group=N/period" with period s, m, h or d. Unlisted groups keep these.
