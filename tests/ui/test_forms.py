@@ -68,7 +68,7 @@ def test_sign_in_refuses_a_wrong_password_then_opens_the_gallery(new_page):
     _sign_in(page, "bayu", PASSWORD)
     page.wait_for_url(re.compile(r"/$"))
     _signed_in_as(page, user)
-    assert page.context.cookies() and any(c["name"] == "sessionid" for c in page.context.cookies())
+    assert any(c["name"] == "sessionid" for c in page.context.cookies())
 
 
 # --- sign-up ---------------------------------------------------------------------------------

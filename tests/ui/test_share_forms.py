@@ -25,8 +25,9 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 class _Recorder(BaseHTTPRequestHandler):
     seen: list[dict[str, str]] = []
 
-    def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
-        type(self).seen.append({"path": self.path, **{k.lower(): v for k, v in self.headers.items()}})
+    def do_GET(self) -> None:
+        headers = {k.lower(): v for k, v in self.headers.items()}
+        type(self).seen.append({"path": self.path, **headers})
         body = b"<!doctype html><title>elsewhere</title><p>elsewhere</p>"
         self.send_response(200)
         self.send_header("Content-Type", "text/html")
