@@ -4,6 +4,7 @@ the site's own, so Django's CSRF origin check accepts it."""
 
 from __future__ import annotations
 
+import copy
 import re
 import threading
 from collections.abc import Iterator
@@ -61,7 +62,12 @@ def _shared_album(password: str) -> tuple[Any, str]:
     return album_services.share_link_create(actor=actor, album=album, password=password)
 
 
-def test_share_password_form_wrong_then_right(new_page, ui_media, other_site):
+def test_share_password_form_wrong_then_right(new_page, ui_media, other_site, settings):
+    url, seen = other_site
+    # images from another origin allowed, as for a CDN or bucket (LUMINA_CSP_IMG_SRC)
+    policy = copy.deepcopy(settings.CONTENT_SECURITY_POLICY)
+    policy["DIRECTIVES"]["img-src"] = [*policy["DIRECTIVES"]["img-src"], url]
+    settings.CONTENT_SECURITY_POLICY = policy
     link, token = _shared_album("island breeze")
     page = new_page()
     page.goto(f"/s/{token}/")
@@ -87,8 +93,20 @@ def test_share_password_form_wrong_then_right(new_page, ui_media, other_site):
     assert ShareAccess.objects.filter(link=link, what=AccessKind.PASSWORD_FAILED).count() == 1
     assert ShareAccess.objects.filter(link=link, what=AccessKind.VIEW).count() == 1
 
-    # leaving for another site: it learns nothing of the page (no Referer at all)
-    url, seen = other_site
+    # an image from another site: that site learns nothing of the page (no Referer at all)
+    page.evaluate(
+        """(url) => new Promise((done) => {
+             const img = new Image();
+             img.onload = img.onerror = done;
+             img.src = url + '/pixel.png';
+             document.body.append(img);
+           })""",
+        url,
+    )
+    pixel = [request for request in seen if request["path"] == "/pixel.png"]
+    assert len(pixel) == 1
+    assert "referer" not in pixel[0]
+    # nor does a site the visitor goes on to
     page.evaluate(
         """(url) => { const a = document.createElement('a'); a.href = url + '/landing';
                       document.body.append(a); a.click(); }""",
