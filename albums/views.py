@@ -415,7 +415,9 @@ def _gone(request: HttpRequest) -> HttpResponse:
 def _private(response: HttpResponseBase) -> HttpResponseBase:
     response["Cache-Control"] = "private, no-store"
     response["X-Robots-Tag"] = "noindex, nofollow"
-    response["Referrer-Policy"] = "no-referrer"
+    # The URL holds the token: other sites get no Referer at all. Not "no-referrer":
+    # browsers then send `Origin: null` on the password form, which CSRF refuses.
+    response["Referrer-Policy"] = "same-origin"
     return response
 
 

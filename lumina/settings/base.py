@@ -336,12 +336,17 @@ X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
+# A refused form shows a page that explains and offers it again (JSON under /api/).
+CSRF_FAILURE_VIEW = "lumina.core.csrf.csrf_failure"
 
 # Rate limits per endpoint group, counted in the cache per token, per user or (signed
 # out) per IP: "group=N/period" with period s, m, h or d. Unlisted groups keep these.
+# upload: 600/m (10/s, all of it usable as a burst in a fixed window) is about what the
+# web uploader's three parallel uploads reach on a fast network, so a folder of 1,000
+# photos rarely meets it; when it does, the uploader waits for Retry-After (docs/user-guide.md).
 LUMINA_RATE_LIMITS = {
     "signin": "10/m",
-    "upload": "120/m",
+    "upload": "600/m",
     "search": "60/m",
     "api_read": "600/m",
     "api_write": "120/m",

@@ -1,7 +1,10 @@
 /* Lumina Host uploads: drop files or whole folders anywhere on the page, or pick them.
    Each file gets a preview (made in the browser), a progress bar, cancel and retry; three
    go at a time; a refusal shows the server's own message. Folder paths are sent as
-   `relative_path`. Finished uploads are announced as `lumina:uploaded` events. */
+   `relative_path`. Finished uploads are announced as `lumina:uploaded` events.
+   Limits: a 429 pauses the whole queue for the server's Retry-After (the file shows
+   "waiting", never "failed") and then it resumes by itself; a lost connection or a 5xx
+   is tried again a few times with growing pauses before the file counts as failed. */
 (function () {
   'use strict';
   const L = window.Lumina;
@@ -15,10 +18,16 @@
   const overlay = document.getElementById('drop-overlay');
   const dropzone = document.getElementById('dropzone');
   const PARALLEL = 3;
+  // Transient failures (connection lost, 5xx): tried again after 1, 2, 4 and 8 s.
+  const RETRIES = 4;
+  const TRANSIENT = [0, 408, 500, 502, 503, 504];
   // System files that folders carry along: never images.
   const SKIP = /^(\.|thumbs\.db$|desktop\.ini$)/i;
   const items = [];
   let active = 0;
+  // While the server asks us to wait (429), no upload starts (ms since the epoch).
+  let pausedUntil = 0;
+  let ticker = null;
 
   const newKey = () => (window.crypto && crypto.randomUUID ? crypto.randomUUID() : Date.now() + '-' + Math.random().toString(36).slice(2));
   const field = (name) => {
@@ -26,13 +35,19 @@
     return input ? input.value.trim() : '';
   };
 
+  const BUSY = ['queued', 'uploading', 'waiting'];
+  const secondsLeft = (until) => Math.max(1, Math.ceil((until - Date.now()) / 1000));
+
   function render() {
     const live = items.filter((i) => i.state !== 'canceled');
     const done = live.filter((i) => i.state === 'done').length;
-    const busy = items.filter((i) => i.state === 'queued' || i.state === 'uploading').length;
-    summary.textContent = busy
-      ? L.t('uploading', { n: busy }) + ' · ' + L.t('uploadsSummary', { done: done, total: live.length })
-      : L.t('uploadsDone') + ' · ' + L.t('uploadsSummary', { done: done, total: live.length });
+    const busy = items.filter((i) => BUSY.indexOf(i.state) >= 0).length;
+    const counts = L.t('uploadsSummary', { done: done, total: live.length });
+    if (busy && Date.now() < pausedUntil) {
+      summary.textContent = L.t('uploadsPaused', { s: secondsLeft(pausedUntil) }) + ' · ' + counts;
+    } else {
+      summary.textContent = (busy ? L.t('uploading', { n: busy }) : L.t('uploadsDone')) + ' · ' + counts;
+    }
   }
 
   function setState(item, state, message) {
@@ -40,15 +55,15 @@
     item.node.className = 'upload-item ' + state;
     item.node.dataset.state = state;
     item.msg.textContent = message;
-    item.cancel.hidden = !(state === 'queued' || state === 'uploading');
+    item.cancel.hidden = BUSY.indexOf(state) < 0;
     item.retry.hidden = !(state === 'failed' || state === 'canceled');
     render();
   }
 
   function makeItem(entry) {
     const file = entry.file;
-    const item = { file: file, path: entry.path || '', state: 'queued', xhr: null, key: newKey() };
-    const thumb = el('img', { class: 'thumb', alt: '' });
+    const item = { file: file, path: entry.path || '', state: 'queued', xhr: null, key: newKey(), retries: 0, resumeAt: 0, why: '' };
+    const thumb = el('img', { class: 'thumb', alt: '', loading: 'lazy', decoding: 'async' });
     if (/^image\/(jpeg|png|gif|webp|avif|bmp)$/.test(file.type) && file.size < 40e6) {
       item.preview = URL.createObjectURL(file);
       thumb.src = item.preview;
@@ -81,11 +96,61 @@
   L.upload = { add: add };
 
   function pump() {
+    if (Date.now() < pausedUntil) return; // the ticker pumps again when the pause ends
     while (active < PARALLEL) {
       const item = items.find((i) => i.state === 'queued');
       if (!item) break;
       send(item);
     }
+  }
+
+  /* --- waiting: the server's Retry-After, or a pause before trying again ---------------- */
+
+  // Seconds from Retry-After (seconds or an HTTP date), else the envelope's retry_after.
+  function retryAfter(xhr, data) {
+    const header = xhr.getResponseHeader('Retry-After');
+    let seconds = NaN;
+    if (header && /^\s*\d+\s*$/.test(header)) seconds = parseInt(header, 10);
+    else if (header && !isNaN(Date.parse(header))) seconds = (Date.parse(header) - Date.now()) / 1000;
+    if (isNaN(seconds) && data && data.error && data.error.details) seconds = Number(data.error.details.retry_after);
+    return isNaN(seconds) ? null : Math.min(3600, Math.max(1, seconds));
+  }
+
+  function waitingText(item) {
+    const s = secondsLeft(Math.max(item.resumeAt, pausedUntil));
+    return item.why === 'limit' ? L.t('waitingLimit', { s: s }) : L.t('waitingRetry', { s: s });
+  }
+
+  function wait(item, why, seconds) {
+    // A little jitter so that many tabs (or files) do not come back in the same instant.
+    item.why = why;
+    item.resumeAt = Date.now() + seconds * 1000 + Math.random() * 300;
+    if (why === 'limit') pausedUntil = Math.max(pausedUntil, item.resumeAt);
+    item.progress.value = 0;
+    setState(item, 'waiting', waitingText(item));
+    if (!ticker) ticker = setInterval(tick, 250);
+  }
+
+  function tick() {
+    const now = Date.now();
+    let waiting = 0;
+    items.forEach((item) => {
+      if (item.state !== 'waiting') return;
+      if (now >= item.resumeAt && now >= pausedUntil) setState(item, 'queued', L.t('queued'));
+      else { waiting++; item.msg.textContent = waitingText(item); }
+    });
+    render();
+    if (!waiting && now >= pausedUntil) { clearInterval(ticker); ticker = null; }
+    pump();
+  }
+
+  // The upload did not go through for a reason that passes: wait, then try again.
+  function transient(item, xhr, data) {
+    if (item.retries >= RETRIES) return false;
+    item.retries++;
+    const backoff = Math.pow(2, item.retries - 1);
+    wait(item, 'retry', (xhr && retryAfter(xhr, data)) || backoff);
+    return true;
   }
 
   function send(item) {
@@ -118,7 +183,6 @@
       item.msg.textContent = percent >= 100 ? L.t('checking') : L.t('sending', { percent: percent });
     });
     xhr.addEventListener('load', () => {
-      finish();
       let data = null;
       try { data = JSON.parse(xhr.responseText); } catch (e) { data = null; }
       if ((xhr.status === 200 || xhr.status === 201) && data) {
@@ -126,14 +190,22 @@
         setState(item, 'done', data.duplicate ? L.t('duplicate') : L.t('uploaded'));
         item.asset = data;
         document.dispatchEvent(new CustomEvent('lumina:uploaded', { detail: data }));
+      } else if (xhr.status === 429) {
+        // Over the rate limit: not the file's fault. Wait as long as the server says
+        // (every file waits, since the next ones would only be refused too).
+        wait(item, 'limit', retryAfter(xhr, data) || 5);
+      } else if (TRANSIENT.indexOf(xhr.status) >= 0 && transient(item, xhr, data)) {
+        // waiting to try again
       } else {
         item.key = newKey(); // the server answered: a retry is a new request
         setState(item, 'failed', (data && data.error && data.error.message) || L.t('serverError'));
       }
+      finish();
     });
     xhr.addEventListener('error', () => {
+      // The same Idempotency-Key on the next try: the request may have arrived.
+      if (!transient(item, null, null)) setState(item, 'failed', L.t('networkError'));
       finish();
-      setState(item, 'failed', L.t('networkError'));
     });
     xhr.addEventListener('abort', () => {
       finish();
@@ -144,11 +216,12 @@
 
   function cancel(item) {
     if (item.state === 'uploading' && item.xhr) item.xhr.abort();
-    else if (item.state === 'queued') setState(item, 'canceled', L.t('canceled'));
+    else if (item.state === 'queued' || item.state === 'waiting') setState(item, 'canceled', L.t('canceled'));
   }
 
   function retry(item) {
     item.progress.value = 0;
+    item.retries = 0;
     setState(item, 'queued', L.t('queued'));
     pump();
   }
@@ -242,6 +315,6 @@
   });
 
   window.addEventListener('beforeunload', (event) => {
-    if (items.some((i) => i.state === 'uploading' || i.state === 'queued')) event.preventDefault();
+    if (items.some((i) => BUSY.indexOf(i.state) >= 0)) event.preventDefault();
   });
 })();
