@@ -25,6 +25,7 @@ from gallery import downloads
 from gallery import selectors as gallery_selectors
 from lumina.core.errors import LuminaError, ValidationFailed
 from lumina.core.net import client_ip
+from lumina.core.redirects import redirect_next
 
 from . import exports, selectors, services
 from .actors import actor_for
@@ -336,7 +337,7 @@ def selection_zip(request: HttpRequest) -> HttpResponseBase:
         if exc.status == 404:
             raise Http404 from None
         messages.error(request, exc.message)
-        return redirect(request.POST.get("next") or "albums")
+        return redirect_next(request, "albums")
     return exports.zip_response(exports.selection_members(assets, strip=False), "images.zip")
 
 

@@ -454,20 +454,60 @@ def favorite_set(*, membership: Membership, assets: Sequence[Asset], on: bool) -
     return deleted
 
 
-RENAME_FIELDS = re.compile(r"\{(n|original|date)(?::(\d+))?\}")
+# Rename patterns are user input: a tiny parser for the three placeholders, never
+# str.format (whose format spec lets "{n:1000000000}" allocate a gigabyte per asset).
+RENAME_TOKEN = re.compile(r"\{\{|\}\}|\{(n|original|date)(?::(0?)(\d{1,2}))?\}|[{}]")
+RENAME_MAX_PAD = 10
+RENAME_MAX_START = 10**9
 
 
-def _render_name(pattern: str, asset: Asset, n: int) -> str:
-    def sub(match: re.Match[str]) -> str:
-        field, width = match.group(1), match.group(2)
-        if field == "n":
-            return str(n).zfill(int(width or 0))
-        if field == "original":
-            return asset.original_filename.rsplit(".", 1)[0]
-        stamp = asset.taken_at or asset.created_at
-        return stamp.date().isoformat()
+class InvalidPattern(ValidationFailed):
+    code = "invalid_pattern"
+    default_message = (
+        "A rename pattern may hold {n}, {n:03} (zero-padded up to 10 digits), {original} "
+        "and {date}; write {{ and }} for braces."
+    )
 
-    return RENAME_FIELDS.sub(sub, pattern).strip()[:255]
+
+def rename_pattern_parse(pattern: str) -> list[tuple[str, str | int]]:
+    """``pattern`` as ``("text", literal)`` and ``(field, pad width)`` parts, or
+    InvalidPattern for anything but the documented placeholders."""
+    parts: list[tuple[str, str | int]] = []
+    pos = 0
+    for match in RENAME_TOKEN.finditer(pattern):
+        if match.start() > pos:
+            parts.append(("text", pattern[pos : match.start()]))
+        token, field = match.group(0), match.group(1)
+        pos = match.end()
+        if token in ("{{", "}}"):
+            parts.append(("text", token[0]))
+        elif field is None:
+            raise InvalidPattern(details={"field": "pattern", "at": match.start()})
+        else:
+            width = int(match.group(3) or 0)
+            if match.group(3) and (field != "n" or width > RENAME_MAX_PAD):
+                raise InvalidPattern(details={"field": "pattern", "at": match.start()})
+            parts.append((field, width))
+    if pos < len(pattern):
+        parts.append(("text", pattern[pos:]))
+    return parts
+
+
+def _render_name(parts: list[tuple[str, str | int]], asset: Asset, n: int) -> str:
+    limit = Asset._meta.get_field("title").max_length or 255
+    out: list[str] = []
+    for kind, value in parts:
+        if kind == "text":
+            out.append(str(value))
+        elif kind == "n":
+            out.append(str(n).zfill(int(value)))
+        elif kind == "original":
+            out.append(asset.original_filename.rsplit(".", 1)[0])
+        else:
+            out.append((asset.taken_at or asset.created_at).date().isoformat())
+        if sum(map(len, out)) > limit:
+            break  # each part is bounded, so the result stays small
+    return "".join(out).strip()[:limit]
 
 
 BULK_ACTIONS = (
@@ -521,9 +561,18 @@ def asset_bulk(
             raise ValidationFailed(
                 "A rename needs a pattern, e.g. 'Trip {n:03}'.", details={"field": "pattern"}
             )
-        start = int(params.get("start", 1))
+        parts = rename_pattern_parse(pattern)
+        try:
+            start = int(params.get("start", 1))
+        except (TypeError, ValueError):
+            start = -1
+        if not 0 <= start <= RENAME_MAX_START:
+            raise ValidationFailed(
+                f"The first number must be between 0 and {RENAME_MAX_START}.",
+                details={"field": "start"},
+            )
         for offset, asset in enumerate(assets):
-            asset.title = _render_name(pattern, asset, start + offset)
+            asset.title = _render_name(parts, asset, start + offset)
         Asset.objects.bulk_update(assets, ["title"])
     for asset in assets:
         events.emit("asset.updated", {"tenant_id": membership.tenant_id, "asset_id": asset.pk})
