@@ -19,6 +19,7 @@ from accounts.errors import RoleForbidden
 from accounts.models import Membership, Role, Tenant
 from lumina.core import events
 from lumina.core.errors import LuminaError, QuotaExceeded, ValidationFailed
+from lumina.core.text import clean_text, strip_unsafe
 
 from . import storage
 from .errors import BulkTooLarge
@@ -80,7 +81,8 @@ def normalise_tags(names: Iterable[str] | str | None) -> list[str]:
         names = names.split(",")
     seen: dict[str, str] = {}
     for raw in names:
-        name = re.sub(r"\s+", " ", str(raw)).strip()[:64]
+        text = clean_text(str(raw)[:128], field="tags", max_length=128, label="Tag")
+        name = re.sub(r"\s+", " ", text).strip()[:64]
         if name and name.lower() not in seen:
             seen[name.lower()] = name
     if len(seen) > MAX_TAGS:
@@ -189,7 +191,10 @@ def _upload(
     from .validators import inspect_upload
 
     _require(membership, Role.EDITOR)
-    filename = (filename or "upload").replace("\x00", "")[-255:]
+    # The client's name is kept (downloads use it) but never with control characters.
+    filename = strip_unsafe(filename or "upload", "_")[-255:]
+    title = _clean_asset_text("title", title)
+    description = _clean_asset_text("description", description)
     visibility = visibility or Visibility.TENANT
     if visibility not in Visibility.values:
         raise ValidationFailed(
@@ -222,8 +227,8 @@ def _upload(
             asset = Asset.objects.create(
                 tenant=tenant,
                 owner=membership.user,
-                title=title.strip()[:255],
-                description=description.strip(),
+                title=title,
+                description=description,
                 original=key,
                 original_filename=filename,
                 sha256=info.sha256,
@@ -349,12 +354,19 @@ def assets_requeue_stuck(*, older_than: timedelta, max_attempts: int = 5) -> int
 
 
 @transaction.atomic
+def _clean_asset_text(field: str, value: Any) -> str:
+    limit = 255 if field == "title" else 10000
+    return clean_text(
+        str(value)[:limit], field=field, max_length=limit, multiline=field == "description"
+    )
+
+
 def asset_update(*, membership: Membership, asset: Asset, data: dict[str, Any]) -> Asset:
     _require(membership, Role.EDITOR)
     changed: list[str] = []
     for field in ("title", "description"):
         if field in data:
-            setattr(asset, field, str(data[field]).strip()[: 255 if field == "title" else 10000])
+            setattr(asset, field, _clean_asset_text(field, data[field]))
             changed.append(field)
     if "visibility" in data:
         if data["visibility"] not in Visibility.values:
@@ -556,7 +568,7 @@ def asset_bulk(
             visibility=value, updated_at=timezone.now()
         )
     elif action == "rename":
-        pattern = str(params.get("pattern", "")).strip()
+        pattern = clean_text(params.get("pattern", ""), field="pattern", max_length=255)
         if not pattern:
             raise ValidationFailed(
                 "A rename needs a pattern, e.g. 'Trip {n:03}'.", details={"field": "pattern"}
