@@ -16,8 +16,8 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from lumina.core import events
-from lumina.core.text import clean_email, clean_text, single_line
 from lumina.core.errors import ValidationFailed
+from lumina.core.text import clean_email, clean_text, single_line
 
 from . import audit
 from . import scopes as token_scopes

@@ -27,9 +27,9 @@ from django.conf import settings
 
 from gallery import storage
 from gallery.downloads import _strip_bytes, safe_filename
-from lumina.core.text import strip_unsafe
 from gallery.models import Asset
 from gallery.strip import _JPEG_DROP, StripError
+from lumina.core.text import strip_unsafe
 
 # Formats whose data is compressed already: deflating them again costs CPU for nothing.
 STORED_FORMATS = {"jpeg", "png", "gif", "webp", "avif", "heif"}
