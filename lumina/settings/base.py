@@ -167,7 +167,13 @@ LOGOUT_REDIRECT_URL = "account_login"
 # django-allauth: https://docs.allauth.org/en/latest/account/configuration.html
 ACCOUNT_ADAPTER = "accounts.adapters.AccountAdapter"
 ACCOUNT_LOGIN_METHODS = {"email", "username"}
-ACCOUNT_SIGNUP_FIELDS = ["email*", "username", "password1*", "password2*"]
+# No username at sign-up: "that username is taken" would tell anyone which accounts
+# exist (issue 11, L11). allauth derives one from the e-mail address; e-mail addresses
+# are protected by ACCOUNT_PREVENT_ENUMERATION (on by default: a mail, the same page).
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+ACCOUNT_PREVENT_ENUMERATION = True
+# Bounded sign-in fields (a 300-character login used to reach the lockout table).
+ACCOUNT_FORMS = {"login": "accounts.forms.LoginForm"}
 ACCOUNT_USER_MODEL_USERNAME_FIELD = "username"
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_PRESERVE_USERNAME_CASING = False
