@@ -692,6 +692,14 @@ def share_link_count_view(
     share_access_record(link=link, what=AccessKind.VIEW, ip=ip, user_agent=user_agent, album=album)
 
 
+def share_link_check_download(*, link: ShareLink) -> None:
+    """Whether a download would be allowed now, counting nothing (HEAD requests)."""
+    if not link.allow_download:
+        raise DownloadsNotAllowed()
+    if link.downloads_left == 0:
+        raise DownloadLimitReached()
+
+
 def share_link_count_download(
     *,
     link: ShareLink,
