@@ -65,6 +65,8 @@ MIDDLEWARE = [
     # Site-wide IP allow and block lists, before anything touches the database.
     "lumina.core.ipfilter.IPFilterMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Oversized bodies refused from Content-Length, before the CSRF check reads them.
+    "lumina.core.middleware.BodySizeLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
