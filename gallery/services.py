@@ -188,7 +188,7 @@ def _upload(
     tags: Iterable[str] | str | None,
     visibility: str | None,
 ) -> tuple[Asset, bool]:
-    from .validators import inspect_upload
+    from .validators import inspect_data, read_upload
 
     _require(membership, Role.EDITOR)
     # The client's name is kept (downloads use it) but never with control characters.
@@ -201,20 +201,27 @@ def _upload(
             f"Unknown visibility {visibility!r}.", details={"field": "visibility"}
         )
     tag_names = normalise_tags(tags)
-    info = inspect_upload(
-        fileobj,
-        filename=filename,
-        max_bytes=settings.LUMINA_MAX_UPLOAD_BYTES,
-        max_pixels=settings.LUMINA_MAX_PIXELS,
+    # The hash first: known bytes are answered without decoding anything (L8).
+    data, sha256 = read_upload(
+        fileobj, filename=filename, max_bytes=settings.LUMINA_MAX_UPLOAD_BYTES
     )
     tenant = membership.tenant
 
-    existing = Asset.objects.filter(tenant=tenant, sha256=info.sha256).first()
+    existing = Asset.objects.filter(tenant=tenant, sha256=sha256).first()
     if existing is not None:
         if existing.deleted_at is not None:
             asset_restore(membership=membership, assets=[existing])
             existing.refresh_from_db()
         return existing, True
+
+    info = inspect_data(
+        data,
+        sha256=sha256,
+        filename=filename,
+        max_pixels=settings.LUMINA_MAX_PIXELS,
+        max_frames=settings.LUMINA_MAX_FRAMES,
+    )
+    del data  # the original is stored from the file object, not from this copy
 
     key = storage.original_key(tenant_id=tenant.pk, sha256=info.sha256, fmt=info.format)
     key_existed = storage.storage().exists(key)

@@ -443,6 +443,8 @@ LUMINA_DEFAULT_QUOTA_BYTES = env.int("LUMINA_DEFAULT_QUOTA_BYTES", default=10 * 
 # Uploads and renditions.
 LUMINA_MAX_UPLOAD_BYTES = env.int("LUMINA_MAX_UPLOAD_BYTES", default=200 * 1024**2)
 LUMINA_MAX_PIXELS = env.int("LUMINA_MAX_PIXELS", default=200_000_000)
+# Most frames in one animation (GIF, APNG, WebP, multi-page TIFF), counted before decoding.
+LUMINA_MAX_FRAMES = env.int("LUMINA_MAX_FRAMES", default=1000)
 LUMINA_AVIF = env.bool("LUMINA_AVIF", default=False)
 LUMINA_TRASH_DAYS = env.int("LUMINA_TRASH_DAYS", default=30)
 LUMINA_STUCK_MINUTES = env.int("LUMINA_STUCK_MINUTES", default=15)
