@@ -339,7 +339,7 @@ def _png_text_limits() -> tuple[int, int]:
 
 def _png_unpacked_size(kind: bytes, body: bytes, limit: int) -> int:
     """Bytes a zTXt/iCCP/iTXt (or tEXt) chunk unpacks to, reading at most ``limit + 1``."""
-    keyword, _, rest = body.partition(b"\0")
+    _keyword, _, rest = body.partition(b"\0")
     if kind == b"tEXt":
         return len(rest)
     if kind == b"iTXt":
