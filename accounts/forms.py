@@ -25,6 +25,6 @@ class LoginForm(AllauthLoginForm):
             field = self.fields.get(name)
             if field is None:
                 continue
-            field.max_length = limit  # type: ignore[attr-defined]
+            field.max_length = limit
             field.validators.append(MaxLengthValidator(limit))
             field.widget.attrs["maxlength"] = str(limit)
