@@ -746,13 +746,21 @@ def _vips_decode(fmt: ImageFormat, data: bytes, *, all_frames: bool = False) -> 
     loader(data, **options).avg()
 
 
-def align_decoder_limits() -> None:
+def align_decoder_limits(max_pixels: int | None = None) -> None:
     """One pixel limit for every decoder: Pillow's (which pillow-heif goes through too)
-    follows LUMINA_MAX_PIXELS, read now so that a changed setting applies. libvips has
-    no such limit; the header check below runs before it decodes anything."""
-    from django.conf import settings
+    follows ``max_pixels``, by default LUMINA_MAX_PIXELS read now so that a changed
+    setting applies. Pillow refuses at twice its limit and only warns above it, so what
+    our own header check accepts, Pillow never refuses. libvips has no such limit; the
+    header check runs before it decodes anything."""
+    if max_pixels is None:
+        from django.conf import settings
+        from django.core.exceptions import ImproperlyConfigured
 
-    Image.MAX_IMAGE_PIXELS = int(settings.LUMINA_MAX_PIXELS)
+        try:
+            max_pixels = int(settings.LUMINA_MAX_PIXELS)
+        except ImproperlyConfigured:  # used outside Django (benchmarks): Pillow's own
+            return
+    Image.MAX_IMAGE_PIXELS = int(max_pixels)
 
 
 def pillow_open(fp: Any, formats: list[str] | None) -> Any:
@@ -908,7 +916,7 @@ def inspect_data(
     ``too_many_frames`` and ``metadata_too_large`` 413, ``corrupt_image`` 422.
     """
     name = _display_name(filename)
-    align_decoder_limits()
+    align_decoder_limits(max_pixels)
     head = data[:HEAD_SIZE]
     fmt = sniff_format(head)
     if fmt is None:
