@@ -47,7 +47,9 @@ def username_from(request: HttpRequest | None, credentials: dict[str, Any] | Non
         value = request.POST.get("login") if hasattr(request, "POST") else None
     if not value:
         return None
-    value = str(value).strip().lower()
+    # Bounded by the lockout table's column: forms refuse longer logins already, and
+    # whatever else calls in (tokens, the 2FA step) must not be able to break it.
+    value = str(value).strip().lower()[:255]
     if value == BEARER or "@" in value:
         return value
     found = User.objects.filter(username__iexact=value).values_list("email", flat=True).first()

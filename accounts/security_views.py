@@ -16,13 +16,13 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.dateparse import parse_date
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from lumina.core.errors import LuminaError
 from lumina.core.net import client_ip
+from lumina.core.redirects import safe_next_url
 
 from . import audit, gate, gdpr, lockout, otp, selectors, services
 from .models import Role
@@ -36,12 +36,7 @@ def _no_store(response: HttpResponse) -> HttpResponse:
 
 
 def _safe_next(request: HttpRequest) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(
-        target, {request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return ""
+    return safe_next_url(request)
 
 
 def _next(request: HttpRequest, default: str = "home") -> HttpResponse:

@@ -3,10 +3,12 @@ workspaces they belong to, and anything else looks missing (404)."""
 
 from __future__ import annotations
 
-from django.db.models import Count, OuterRef, QuerySet, Subquery
+from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
 from lumina.core.errors import NotFound
 
+from .errors import RoleForbidden
 from .models import (
     AccountDeletion,
     ApiToken,
@@ -22,9 +24,21 @@ from .models import (
 
 def tenant_list(*, user: User) -> QuerySet[Tenant]:
     role = Membership.objects.filter(tenant=OuterRef("pk"), user=user).values("role")[:1]
+    # Counted in a subquery: a Count over the join that `for_user` filters on would see
+    # only the caller's own membership (always 1).
+    members = (
+        Membership.objects.filter(tenant=OuterRef("pk"))
+        .order_by()
+        .values("tenant")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
     return (
         Tenant.objects.for_user(user)
-        .annotate(my_role=Subquery(role), member_count=Count("memberships", distinct=True))
+        .annotate(
+            my_role=Subquery(role),
+            member_count=Coalesce(Subquery(members, output_field=IntegerField()), 0),
+        )
         .order_by("-personal", "name", "id")
     )
 
@@ -55,6 +69,10 @@ def member_get(*, actor_membership: Membership, user_id: int | str) -> Membershi
 
 
 def invitation_list(*, actor_membership: Membership) -> QuerySet[Invitation]:
+    """Pending invitations, for owners and admins only (the ones who manage them): the
+    API and the members page both ask here, so they cannot disagree."""
+    if not actor_membership.at_least(Role.ADMIN):
+        raise RoleForbidden()
     return (
         Invitation.objects.pending()
         .filter(tenant_id=actor_membership.tenant_id)
@@ -66,7 +84,7 @@ def invitation_list(*, actor_membership: Membership) -> QuerySet[Invitation]:
 def invitation_get(*, actor_membership: Membership, invitation_id: int | str) -> Invitation:
     try:
         return invitation_list(actor_membership=actor_membership).get(pk=int(invitation_id))
-    except (Invitation.DoesNotExist, ValueError, TypeError):
+    except (Invitation.DoesNotExist, ValueError, TypeError, RoleForbidden):
         raise NotFound("Invitation not found.") from None
 
 

@@ -17,6 +17,7 @@ from django.utils.text import slugify
 
 from lumina.core import events
 from lumina.core.errors import ValidationFailed
+from lumina.core.text import clean_email, clean_text, single_line
 
 from . import audit
 from . import scopes as token_scopes
@@ -60,6 +61,7 @@ def user_create(
 ) -> User:
     """Create a user with a verified (or not) primary e-mail and a personal workspace."""
     email = email.strip().lower()
+    display_name = clean_text(display_name, field="display_name", max_length=150)
     if User.objects.filter(email__iexact=email).exists():
         raise ValidationFailed(
             "A user with this e-mail address already exists.", code="email_taken"
@@ -81,11 +83,12 @@ def user_create(
 
 @transaction.atomic
 def tenant_create(*, name: str, owner: User, personal: bool = False) -> Tenant:
-    name = name.strip()
-    if not name:
-        raise ValidationFailed("A workspace needs a name.", details={"field": "name"})
+    if personal:
+        # Made from the user's name, which may predate the text rule: cleaned, not refused.
+        name = single_line(name, max_length=120)
+    name = clean_text(name, field="name", max_length=120, required=True, label="Workspace name")
     tenant = Tenant.objects.create(
-        name=name[:120],
+        name=name,
         slug=_unique_slug(name),
         personal=personal,
         quota_bytes=settings.LUMINA_DEFAULT_QUOTA_BYTES,
@@ -115,10 +118,9 @@ def tenant_update(*, actor_membership: Membership, name: str) -> Tenant:
     _require(actor_membership, Role.ADMIN)
     tenant = actor_membership.tenant
     before = audit.snapshot(tenant, "name")
-    name = name.strip()
-    if not name:
-        raise ValidationFailed("A workspace needs a name.", details={"field": "name"})
-    tenant.name = name[:120]
+    tenant.name = clean_text(
+        name, field="name", max_length=120, required=True, label="Workspace name"
+    )
     tenant.save(update_fields=["name", "updated_at"])
     audit.record(
         "workspace.renamed",
@@ -150,7 +152,7 @@ def invitation_create(
         raise ValidationFailed(f"Unknown role {role!r}.", details={"field": "role"})
     if role == Role.OWNER and actor_membership.role != Role.OWNER:
         raise RoleForbidden("Only owners can invite owners.")
-    email = email.strip().lower()
+    email = clean_email(email)
     tenant = actor_membership.tenant
     if Membership.objects.filter(tenant=tenant, user__email__iexact=email).exists():
         raise AlreadyMember()
@@ -171,7 +173,7 @@ def invitation_create(
     context = {"invitation": invitation, "link": link, "inviter": actor_membership.user}
     transaction.on_commit(
         lambda: send_mail(
-            subject=f"[Lumina Host] You are invited to {tenant.name}",
+            subject=f"[Lumina Host] You are invited to {single_line(tenant.name)}",
             message=render_to_string("accounts/email/invitation.txt", context),
             from_email=None,
             recipient_list=[email],
@@ -309,6 +311,7 @@ def api_token_create(
     it. A token creating a token cannot grant more than it has, nor for another
     workspace.
     """
+    name = clean_text(name, field="name", max_length=100, label="Token name")
     if not Membership.objects.filter(user=user, tenant=tenant).exists():
         raise RoleForbidden("You are not a member of this workspace.")
     chosen = list(token_scopes.SCOPES) if scopes is None else token_scopes.validate(scopes)

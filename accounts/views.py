@@ -6,23 +6,21 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from lumina.core.errors import LuminaError
+from lumina.core.redirects import redirect_next
 
 from . import selectors, services
-from .models import Membership, Role
+from .errors import RoleForbidden
+from .models import Invitation, Membership, Role
 from .signals import INVITATION_SESSION_KEY
 from .tenancy import request_user, switch_tenant
 
 
 def _back(request: HttpRequest, default: str = "home") -> HttpResponse:
-    target = request.POST.get("next") or request.META.get("HTTP_REFERER", "")
-    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}):
-        return redirect(target)
-    return redirect(default)
+    return redirect_next(request, default, referer=True)
 
 
 @login_required
@@ -52,13 +50,18 @@ def members(request: HttpRequest) -> HttpResponse:
     context = {
         "membership": membership,
         "members": selectors.member_list(actor_membership=membership),
-        "invitations": selectors.invitation_list(actor_membership=membership)
-        if membership.at_least(Role.ADMIN)
-        else [],
+        "invitations": _invitations(membership),
         "roles": Role.choices,
         "can_manage": membership.at_least(Role.ADMIN),
     }
     return render(request, "accounts/members.html", context)
+
+
+def _invitations(membership: Membership) -> list[Invitation]:
+    try:
+        return list(selectors.invitation_list(actor_membership=membership))
+    except RoleForbidden:
+        return []
 
 
 def _members_action(request: HttpRequest, membership: Membership) -> None:

@@ -102,15 +102,18 @@ class ShareLinkQuerySet(models.QuerySet["ShareLink"]):
     def for_tenant(self, tenant_id: int) -> ShareLinkQuerySet:
         return self.filter(tenant_id=tenant_id)
 
+    def usable(self) -> ShareLinkQuerySet:
+        """Neither revoked nor expired (out of views or not: visitors already counted
+        keep using a link that reached its limit)."""
+        now = timezone.now()
+        return self.filter(revoked_at__isnull=True).filter(
+            models.Q(expires_at__isnull=True) | models.Q(expires_at__gt=now)
+        )
+
     def live(self) -> ShareLinkQuerySet:
         """Neither revoked, nor expired, nor out of views."""
-        now = timezone.now()
-        return (
-            self.filter(revoked_at__isnull=True)
-            .filter(models.Q(expires_at__isnull=True) | models.Q(expires_at__gt=now))
-            .filter(
-                models.Q(max_views__isnull=True) | models.Q(view_count__lt=models.F("max_views"))
-            )
+        return self.usable().filter(
+            models.Q(max_views__isnull=True) | models.Q(view_count__lt=models.F("max_views"))
         )
 
 

@@ -626,16 +626,17 @@ def share_link_get(*, actor: Actor, link_id: Any) -> ShareLink:
         raise NotFound("Share link not found.") from None
 
 
-def share_link_by_token(*, token: str) -> ShareLink:
+def share_link_by_token(*, token: str, used_up: bool = False) -> ShareLink:
     """The link behind a raw token, if it can be used now; otherwise the same
-    ``share_link_unavailable`` (404) for unknown, expired, revoked and used-up links."""
+    ``share_link_unavailable`` (404) for unknown, expired, revoked and used-up links.
+    ``used_up`` also returns a link out of views (for a visitor counted already)."""
     from accounts.models import hash_token
 
     if not token or len(token) > 128:
         raise ShareLinkUnavailable()
+    links = ShareLink.objects.usable() if used_up else ShareLink.objects.live()
     link = (
-        ShareLink.objects.live()
-        .select_related("album", "asset", "created_by", "tenant")
+        links.select_related("album", "asset", "created_by", "tenant")
         .filter(token_hash=hash_token(token))
         .first()
     )

@@ -25,6 +25,7 @@ from accounts.models import Membership, Role, User, hash_token
 from gallery.models import Asset
 from lumina.core import events
 from lumina.core.errors import ValidationFailed
+from lumina.core.text import clean_email, clean_text, single_line
 
 from . import positions, selectors
 from .errors import (
@@ -81,10 +82,17 @@ def require_editor(actor: Actor, tenant_id: int | None) -> Membership:
 
 
 def _clean_title(title: Any) -> str:
-    cleaned = re.sub(r"\s+", " ", str(title or "")).strip()[:TITLE_MAX]
+    text = clean_text(str(title or "")[: TITLE_MAX * 2], field="title", max_length=TITLE_MAX * 2)
+    cleaned = re.sub(r"\s+", " ", text).strip()[:TITLE_MAX]
     if not cleaned:
         raise ValidationFailed("An album needs a title.", details={"field": "title"})
     return cleaned
+
+
+def _clean_description(value: Any) -> str:
+    return clean_text(
+        str(value or "")[:10000], field="description", max_length=10000, multiline=True
+    )
 
 
 def _check_sort(mode: str, direction: str) -> None:
@@ -142,7 +150,7 @@ def album_create(
         tenant_id=membership.tenant_id,
         parent=parent,
         title=_clean_title(title),
-        description=str(description or "").strip()[:10000],
+        description=_clean_description(description),
         sort_mode=sort_mode,
         sort_direction=sort_direction,
         created_by=actor.user,
@@ -165,7 +173,7 @@ def album_update(*, actor: Actor, album: Album, data: dict[str, Any]) -> Album:
         album.title = _clean_title(data["title"])
         changed.append("title")
     if "description" in data:
-        album.description = str(data["description"] or "").strip()[:10000]
+        album.description = _clean_description(data["description"])
         changed.append("description")
     if "sort_mode" in data or "sort_direction" in data:
         mode = data.get("sort_mode", album.sort_mode)
@@ -621,7 +629,7 @@ def share_link_create(
         asset=asset,
         token_hash=hash_token(raw),
         token_prefix=raw[:6],
-        name=str(name or "").strip()[:100],
+        name=clean_text(str(name or "")[:100], field="name", max_length=100, label="Link name"),
         expires_at=expires_at,
         password=_hash_password(password) if password else "",
         max_views=max_views,
@@ -683,7 +691,9 @@ def share_link_update(*, actor: Actor, link: ShareLink, data: dict[str, Any]) ->
         if field == "password":
             link.password = _hash_password(value) if value else ""
         elif field == "name":
-            link.name = str(value or "").strip()[:100]
+            link.name = clean_text(
+                str(value or "")[:100], field="name", max_length=100, label="Link name"
+            )
         else:
             setattr(link, field, value)
     link.save(update_fields=list(data))
@@ -756,6 +766,14 @@ def share_link_count_view(
         raise ShareLinkUnavailable()
     link.view_count += 1
     share_access_record(link=link, what=AccessKind.VIEW, ip=ip, user_agent=user_agent, album=album)
+
+
+def share_link_check_download(*, link: ShareLink) -> None:
+    """Whether a download would be allowed now, counting nothing (HEAD requests)."""
+    if not link.allow_download:
+        raise DownloadsNotAllowed()
+    if link.downloads_left == 0:
+        raise DownloadLimitReached()
 
 
 def share_link_count_download(
@@ -846,7 +864,10 @@ def _notify_share(share: AlbumShare, album: Album, sharer: User, base_url: str) 
     def send() -> None:
         try:
             send_mail(
-                subject=f"[Lumina Host] {sharer.name} shared the album “{album.title}” with you",
+                subject=(
+                    f"[Lumina Host] {single_line(sharer.name)} shared the album "
+                    f"“{single_line(album.title)}” with you"
+                ),
                 message=(
                     f"{sharer.name} shared the album “{album.title}” with you as {role}.\n\n"
                     f"Open it: {link}\n\n"
@@ -880,7 +901,7 @@ def album_share_create(
         raise ValidationFailed(f"Unknown role {role!r}.", details={"field": "role"})
     if ends_at is not None and ends_at <= timezone.now():
         raise ValidationFailed("The end date must be in the future.", details={"field": "ends_at"})
-    email = (email or "").strip().lower()
+    email = clean_email(email) if (email or "").strip() else ""
     if user is None:
         if not email or "@" not in email:
             raise ValidationFailed("Name a user or an e-mail address.", details={"field": "email"})

@@ -25,11 +25,12 @@ from gallery import downloads
 from gallery import selectors as gallery_selectors
 from lumina.core.errors import LuminaError, ValidationFailed
 from lumina.core.net import client_ip
+from lumina.core.redirects import redirect_next
 
 from . import exports, selectors, services
 from .actors import actor_for
 from .errors import ShareLinkUnavailable, ZipTooLarge
-from .models import Album, ShareLink, ShareRole, SortDirection, SortMode
+from .models import Album, LinkState, ShareLink, ShareRole, SortDirection, SortMode
 from .selectors import CONTRIBUTOR, EDITOR, Actor, TreeNode
 
 PAGE_SIZE = 120
@@ -336,7 +337,7 @@ def selection_zip(request: HttpRequest) -> HttpResponseBase:
         if exc.status == 404:
             raise Http404 from None
         messages.error(request, exc.message)
-        return redirect(request.POST.get("next") or "albums")
+        return redirect_next(request, "albums")
     return exports.zip_response(exports.selection_members(assets, strip=False), "images.zip")
 
 
@@ -451,13 +452,18 @@ def public(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseB
     @wraps(view)
     def wrapper(request: HttpRequest, token: str, *args: Any, **kwargs: Any) -> HttpResponseBase:
         try:
-            link = selectors.share_link_by_token(token=token)
+            link = selectors.share_link_by_token(token=token, used_up=True)
+            state = _state(request, link)
+            # A visitor counted already keeps reloading and opening sub-albums once
+            # the link reached max_views; anyone else finds it gone.
+            if not state.get("viewed") and link.state == LinkState.EXHAUSTED:
+                raise ShareLinkUnavailable()
             if not _unlocked(request, link):
                 if request.method == "POST" and "password" in request.POST:
                     return _private(_password_post(request, link, token))
                 return _private(_password_page(request, link, token))
-            state = _state(request, link)
-            if not state.get("viewed"):
+            # HEAD (link previews, scanners) looks without using up a view.
+            if not state.get("viewed") and request.method != "HEAD":
                 services.share_link_count_view(
                     link=link, ip=_ip(request), user_agent=_agent(request)
                 )
@@ -555,14 +561,28 @@ def share_download(
     request: HttpRequest, link: ShareLink, token: str, asset_id: int
 ) -> HttpResponseBase:
     asset = selectors.link_asset(link=link, asset_id=asset_id)
+    if request.method == "HEAD":
+        return _download_head(link, asset.mime)
     services.share_link_count_download(
         link=link, asset=asset, ip=_ip(request), user_agent=_agent(request)
     )
     return downloads.original_response(asset, strip=link.strip_metadata)
 
 
+def _download_head(link: ShareLink, content_type: str) -> HttpResponse:
+    """What a download would answer, without counting it nor reading any file."""
+    services.share_link_check_download(link=link)
+    return HttpResponse(content_type=content_type)
+
+
 @public
 def share_zip(request: HttpRequest, link: ShareLink, token: str) -> HttpResponseBase:
+    if request.method == "HEAD":
+        if link.asset_id is not None:
+            selectors.link_asset(link=link, asset_id=link.asset_id)
+        else:
+            selectors.link_album(link=link, album_id=request.GET.get("album") or link.album_id)
+        return _download_head(link, "application/zip")
     if link.asset_id is not None:
         asset = selectors.link_asset(link=link, asset_id=link.asset_id)
         services.share_link_count_download(

@@ -29,6 +29,7 @@ from gallery import storage
 from gallery.downloads import _strip_bytes, safe_filename
 from gallery.models import Asset
 from gallery.strip import _JPEG_DROP, StripError
+from lumina.core.text import strip_unsafe
 
 # Formats whose data is compressed already: deflating them again costs CPU for nothing.
 STORED_FORMATS = {"jpeg", "png", "gif", "webp", "avif", "heif"}
@@ -142,19 +143,31 @@ def asset_chunks(asset: Asset, *, strip: bool) -> Iterator[bytes]:
 # --- names -------------------------------------------------------------------------------
 
 _UNSAFE = re.compile(r'[\x00-\x1f\x7f<>:"|?*/\\]')
+# Device names Windows refuses as a file or folder, whatever the extension ("CON.jpg",
+# "nul.tar.gz", "COM1 .png"): Explorer cannot extract such an entry.
+_RESERVED = re.compile(r"^(?:CON|PRN|AUX|NUL|CONIN\$|CONOUT\$|COM[0-9¹²³]|LPT[0-9¹²³])$", re.I)
+
+
+def safe_component(name: str, fallback: str) -> str:
+    """One path component of an entry: NFC, no separators, no control or direction
+    characters, not ending in a dot or space, never a Windows device name."""
+    name = strip_unsafe(unicodedata.normalize("NFC", name or ""), "_")
+    name = _UNSAFE.sub("_", name).strip(" .")
+    if _RESERVED.match(name.split(".", 1)[0].strip()):
+        name = f"_{name}"
+    return name[:120] or fallback
 
 
 def folder_name(title: str, fallback: str) -> str:
     """A folder name from an album title: no separators, nothing Windows refuses."""
-    name = unicodedata.normalize("NFC", title or "")
-    name = _UNSAFE.sub("_", name).strip(" .")
-    return name[:120] or fallback
+    return safe_component(title, fallback)
 
 
 def file_name(asset: Asset) -> str:
     ext = storage.EXTENSIONS.get(asset.format, "bin")
-    name = safe_filename(asset.original_filename, f"asset-{asset.pk}.{ext}")
-    name = _UNSAFE.sub("_", name)
+    name = safe_component(
+        safe_filename(asset.original_filename, f"asset-{asset.pk}.{ext}"), f"asset-{asset.pk}"
+    )
     if "." not in name.strip("."):
         name = f"{name}.{ext}"
     return name

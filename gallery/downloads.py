@@ -58,12 +58,11 @@ def _strip_bytes(data: bytes, fmt: str) -> bytes:
 def _strip_with_pillow(data: bytes) -> bytes:
     from io import BytesIO
 
-    from PIL import Image, ImageOps
+    from PIL import ImageOps
 
-    from .validators import register_pillow_plugins
+    from .validators import pillow_open
 
-    register_pillow_plugins()
-    with Image.open(BytesIO(data)) as image:
+    with pillow_open(BytesIO(data), None) as image:
         clean = ImageOps.exif_transpose(image)
         # Keep only the colour profile; the encoder would copy EXIF and XMP from info.
         icc = clean.info.get("icc_profile")

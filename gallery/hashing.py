@@ -26,7 +26,14 @@ from typing import Any
 
 from PIL import Image, ImageOps
 
-from .validators import HEAD_SIZE, CorruptImage, ImageFormat, register_pillow_plugins, sniff_format
+from .validators import (
+    HEAD_SIZE,
+    CorruptImage,
+    ImageFormat,
+    pillow_open,
+    register_pillow_plugins,
+    sniff_format,
+)
 
 __all__ = [
     "ImageHashes",
@@ -146,7 +153,7 @@ def _load_small(source: HashSource) -> Image.Image:
         if fmt is ImageFormat.HEIF:
             register_pillow_plugins()
         try:
-            image = Image.open(fp, formats=[fmt.pillow_format])
+            image = pillow_open(fp, [fmt.pillow_format])
             if fmt is ImageFormat.JPEG:
                 # Decode at 1/8 scale when that still covers 100 px: the hash needs no more.
                 image.draft("RGB", _fit(image.size, PLACEHOLDER_MAX_SIDE))

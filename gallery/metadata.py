@@ -20,7 +20,7 @@ from typing import IO, Any, TypedDict, TypeVar
 
 from PIL import ExifTags, Image, TiffImagePlugin
 
-from .validators import CorruptImage, ImageFormat, register_pillow_plugins
+from .validators import CorruptImage, ImageFormat, pillow_open, register_pillow_plugins
 
 __all__ = ["Metadata", "exif_to_json", "read_metadata"]
 
@@ -110,7 +110,7 @@ def read_metadata(source: MetadataSource) -> Metadata:
         # EXIF is expected and handled field by field below.
         warnings.simplefilter("ignore", UserWarning)
         try:
-            image = Image.open(fp, formats=_PILLOW_FORMATS)
+            image = pillow_open(fp, _PILLOW_FORMATS)
         except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
             raise CorruptImage(f"The image could not be read: {exc}") from exc
         with image:

@@ -13,7 +13,18 @@ from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 from accounts.models import Membership
 from lumina.core.errors import NotFound, ValidationFailed
 
-from .models import Asset, AssetQuerySet, Favorite, Rendition, Status, StorageUsage, Tag, Visibility
+from .models import (
+    Asset,
+    AssetQuerySet,
+    AssetTag,
+    Favorite,
+    Rendition,
+    Status,
+    StorageUsage,
+    Tag,
+    Visibility,
+    visible_q,
+)
 
 
 @dataclass(frozen=True)
@@ -108,4 +119,10 @@ def asset_for_rendition(*, asset_id: int) -> Asset | None:
 
 
 def tag_list(*, membership: Membership) -> QuerySet[Tag]:
-    return Tag.objects.filter(tenant_id=membership.tenant_id).order_by("name")
+    """Tags on assets the caller may see (a tag alone can tell what a private asset is)."""
+    tagged = AssetTag.objects.filter(tag=OuterRef("pk")).filter(
+        visible_q(membership.user, "asset__")
+    )
+    return (
+        Tag.objects.filter(tenant_id=membership.tenant_id).filter(Exists(tagged)).order_by("name")
+    )

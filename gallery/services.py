@@ -20,6 +20,7 @@ from accounts.errors import RoleForbidden
 from accounts.models import Membership, Role, Tenant
 from lumina.core import events
 from lumina.core.errors import LuminaError, QuotaExceeded, ValidationFailed
+from lumina.core.text import clean_text, strip_unsafe
 
 from . import storage
 from .errors import BulkTooLarge
@@ -81,7 +82,8 @@ def normalise_tags(names: Iterable[str] | str | None) -> list[str]:
         names = names.split(",")
     seen: dict[str, str] = {}
     for raw in names:
-        name = re.sub(r"\s+", " ", str(raw)).strip()[:64]
+        text = clean_text(str(raw)[:128], field="tags", max_length=128, label="Tag")
+        name = re.sub(r"\s+", " ", text).strip()[:64]
         if name and name.lower() not in seen:
             seen[name.lower()] = name
     if len(seen) > MAX_TAGS:
@@ -191,30 +193,40 @@ def _upload(
     tags: Iterable[str] | str | None,
     visibility: str | None,
 ) -> tuple[Asset, bool]:
-    from .validators import inspect_upload
+    from .validators import inspect_data, read_upload
 
     _require(membership, Role.EDITOR)
-    filename = (filename or "upload").replace("\x00", "")[-255:]
+    # The client's name is kept (downloads use it) but never with control characters.
+    filename = strip_unsafe(filename or "upload", "_")[-255:]
+    title = _clean_asset_text("title", title)
+    description = _clean_asset_text("description", description)
     visibility = visibility or Visibility.TENANT
     if visibility not in Visibility.values:
         raise ValidationFailed(
             f"Unknown visibility {visibility!r}.", details={"field": "visibility"}
         )
     tag_names = normalise_tags(tags)
-    info = inspect_upload(
-        fileobj,
-        filename=filename,
-        max_bytes=settings.LUMINA_MAX_UPLOAD_BYTES,
-        max_pixels=settings.LUMINA_MAX_PIXELS,
+    # The hash first: known bytes are answered without decoding anything (L8).
+    data, sha256 = read_upload(
+        fileobj, filename=filename, max_bytes=settings.LUMINA_MAX_UPLOAD_BYTES
     )
     tenant = membership.tenant
 
-    existing = Asset.objects.filter(tenant=tenant, sha256=info.sha256).first()
+    existing = Asset.objects.filter(tenant=tenant, sha256=sha256).first()
     if existing is not None:
         if existing.deleted_at is not None:
             asset_restore(membership=membership, assets=[existing])
             existing.refresh_from_db()
         return existing, True
+
+    info = inspect_data(
+        data,
+        sha256=sha256,
+        filename=filename,
+        max_pixels=settings.LUMINA_MAX_PIXELS,
+        max_frames=settings.LUMINA_MAX_FRAMES,
+    )
+    del data  # the original is stored from the file object, not from this copy
 
     key = storage.original_key(tenant_id=tenant.pk, sha256=info.sha256, fmt=info.format)
     key_existed = storage.storage().exists(key)
@@ -227,8 +239,8 @@ def _upload(
             asset = Asset.objects.create(
                 tenant=tenant,
                 owner=membership.user,
-                title=title.strip()[:255],
-                description=description.strip(),
+                title=title,
+                description=description,
                 original=key,
                 original_filename=filename,
                 sha256=info.sha256,
@@ -357,13 +369,20 @@ def assets_requeue_stuck(*, older_than: timedelta, max_attempts: int = 5) -> int
 
 
 @transaction.atomic
+def _clean_asset_text(field: str, value: Any) -> str:
+    limit = 255 if field == "title" else 10000
+    return clean_text(
+        str(value)[:limit], field=field, max_length=limit, multiline=field == "description"
+    )
+
+
 def asset_update(*, membership: Membership, asset: Asset, data: dict[str, Any]) -> Asset:
     _require(membership, Role.EDITOR)
     before = audit.snapshot(asset, "title", "description", "visibility")
     changed: list[str] = []
     for field in ("title", "description"):
         if field in data:
-            setattr(asset, field, str(data[field]).strip()[: 255 if field == "title" else 10000])
+            setattr(asset, field, _clean_asset_text(field, data[field]))
             changed.append(field)
     if "visibility" in data:
         if data["visibility"] not in Visibility.values:
@@ -486,20 +505,60 @@ def favorite_set(*, membership: Membership, assets: Sequence[Asset], on: bool) -
     return deleted
 
 
-RENAME_FIELDS = re.compile(r"\{(n|original|date)(?::(\d+))?\}")
+# Rename patterns are user input: a tiny parser for the three placeholders, never
+# str.format (whose format spec lets "{n:1000000000}" allocate a gigabyte per asset).
+RENAME_TOKEN = re.compile(r"\{\{|\}\}|\{(n|original|date)(?::(0?)(\d{1,2}))?\}|[{}]")
+RENAME_MAX_PAD = 10
+RENAME_MAX_START = 10**9
 
 
-def _render_name(pattern: str, asset: Asset, n: int) -> str:
-    def sub(match: re.Match[str]) -> str:
-        field, width = match.group(1), match.group(2)
-        if field == "n":
-            return str(n).zfill(int(width or 0))
-        if field == "original":
-            return asset.original_filename.rsplit(".", 1)[0]
-        stamp = asset.taken_at or asset.created_at
-        return stamp.date().isoformat()
+class InvalidPattern(ValidationFailed):
+    code = "invalid_pattern"
+    default_message = (
+        "A rename pattern may hold {n}, {n:03} (zero-padded up to 10 digits), {original} "
+        "and {date}; write {{ and }} for braces."
+    )
 
-    return RENAME_FIELDS.sub(sub, pattern).strip()[:255]
+
+def rename_pattern_parse(pattern: str) -> list[tuple[str, str | int]]:
+    """``pattern`` as ``("text", literal)`` and ``(field, pad width)`` parts, or
+    InvalidPattern for anything but the documented placeholders."""
+    parts: list[tuple[str, str | int]] = []
+    pos = 0
+    for match in RENAME_TOKEN.finditer(pattern):
+        if match.start() > pos:
+            parts.append(("text", pattern[pos : match.start()]))
+        token, field = match.group(0), match.group(1)
+        pos = match.end()
+        if token in ("{{", "}}"):
+            parts.append(("text", token[0]))
+        elif field is None:
+            raise InvalidPattern(details={"field": "pattern", "at": match.start()})
+        else:
+            width = int(match.group(3) or 0)
+            if match.group(3) and (field != "n" or width > RENAME_MAX_PAD):
+                raise InvalidPattern(details={"field": "pattern", "at": match.start()})
+            parts.append((field, width))
+    if pos < len(pattern):
+        parts.append(("text", pattern[pos:]))
+    return parts
+
+
+def _render_name(parts: list[tuple[str, str | int]], asset: Asset, n: int) -> str:
+    limit = Asset._meta.get_field("title").max_length or 255
+    out: list[str] = []
+    for kind, value in parts:
+        if kind == "text":
+            out.append(str(value))
+        elif kind == "n":
+            out.append(str(n).zfill(int(value)))
+        elif kind == "original":
+            out.append(asset.original_filename.rsplit(".", 1)[0])
+        else:
+            out.append((asset.taken_at or asset.created_at).date().isoformat())
+        if sum(map(len, out)) > limit:
+            break  # each part is bounded, so the result stays small
+    return "".join(out).strip()[:limit]
 
 
 BULK_ACTIONS = (
@@ -558,14 +617,23 @@ def asset_bulk(
             visibility=value, updated_at=timezone.now()
         )
     elif action == "rename":
-        pattern = str(params.get("pattern", "")).strip()
+        pattern = clean_text(params.get("pattern", ""), field="pattern", max_length=255)
         if not pattern:
             raise ValidationFailed(
                 "A rename needs a pattern, e.g. 'Trip {n:03}'.", details={"field": "pattern"}
             )
-        start = int(params.get("start", 1))
+        parts = rename_pattern_parse(pattern)
+        try:
+            start = int(params.get("start", 1))
+        except (TypeError, ValueError):
+            start = -1
+        if not 0 <= start <= RENAME_MAX_START:
+            raise ValidationFailed(
+                f"The first number must be between 0 and {RENAME_MAX_START}.",
+                details={"field": "start"},
+            )
         for offset, asset in enumerate(assets):
-            asset.title = _render_name(pattern, asset, start + offset)
+            asset.title = _render_name(parts, asset, start + offset)
         Asset.objects.bulk_update(assets, ["title"])
     if action in BULK_VERBS:
         audit.record(

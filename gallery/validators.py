@@ -27,6 +27,7 @@ import io
 import re
 import struct
 import warnings
+import zlib
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Protocol
@@ -41,9 +42,15 @@ __all__ = [
     "ImageFormat",
     "ImageInfo",
     "ImageTooLarge",
+    "MetadataTooLarge",
+    "TooManyFrames",
     "UnsupportedMedia",
+    "align_decoder_limits",
     "configured_pyvips",
+    "decode_all_frames",
+    "inspect_data",
     "inspect_upload",
+    "read_upload",
     "register_pillow_plugins",
     "sniff_format",
 ]
@@ -63,6 +70,16 @@ class ImageTooLarge(LuminaError):
     code = "image_too_large"
     status = 413
     default_message = "The image has more pixels than allowed."
+
+
+class MetadataTooLarge(ImageTooLarge):
+    code = "metadata_too_large"
+    default_message = "The image's metadata unpacks to more than allowed."
+
+
+class TooManyFrames(ImageTooLarge):
+    code = "too_many_frames"
+    default_message = "The animation has more frames than allowed."
 
 
 class CorruptImage(LuminaError):
@@ -308,6 +325,46 @@ def _walk_jpeg(data: bytes, start: int = 0) -> _Layout:
             pos = match.start()
 
 
+class _Bomb(Exception):
+    """Metadata that unpacks to more than a decoder keeps (``MetadataTooLarge``)."""
+
+
+def _png_text_limits() -> tuple[int, int]:
+    """Pillow's own limits (one chunk, all text): what the worker's Pillow refuses, the
+    upload refuses first."""
+    from PIL import PngImagePlugin
+
+    return int(PngImagePlugin.MAX_TEXT_CHUNK), int(PngImagePlugin.MAX_TEXT_MEMORY)
+
+
+def _png_unpacked_size(kind: bytes, body: bytes, limit: int) -> int:
+    """Bytes a zTXt/iCCP/iTXt (or tEXt) chunk unpacks to, reading at most ``limit + 1``."""
+    _keyword, _, rest = body.partition(b"\0")
+    if kind == b"tEXt":
+        return len(rest)
+    if kind == b"iTXt":
+        if len(rest) < 2:
+            return 0
+        compressed, rest = rest[0], rest[2:]
+        # language tag and translated keyword, then the text
+        parts = rest.split(b"\0", 2)
+        text = parts[2] if len(parts) == 3 else b""
+        if not compressed:
+            return len(text)
+        packed = text
+    else:  # zTXt and iCCP: a compression method byte, then zlib data
+        packed = rest[1:]
+    unpacker = zlib.decompressobj()
+    try:
+        out = unpacker.decompress(packed, limit + 1)
+    except zlib.error:
+        return 0  # damaged: decoders skip it, as the structure is otherwise fine
+    return len(out) + (1 if unpacker.unconsumed_tail else 0)
+
+
+_PNG_TEXT_KINDS = (b"tEXt", b"zTXt", b"iTXt", b"iCCP")
+
+
 def _walk_png(data: bytes) -> _Layout:
     n = len(data)
     pos = len(_PNG_SIGNATURE)
@@ -315,6 +372,8 @@ def _walk_png(data: bytes) -> _Layout:
     frames: int | None = None
     seen_data = False
     first = True
+    chunk_limit, total_limit = _png_text_limits()
+    text_total = 0
     while True:
         if pos + 12 > n:
             raise _Malformed("it is truncated (no IEND chunk)")
@@ -328,6 +387,11 @@ def _walk_png(data: bytes) -> _Layout:
         chunk_end = pos + 12 + length
         if chunk_end > n:
             raise _Malformed("it is truncated")
+        if kind in _PNG_TEXT_KINDS:
+            unpacked = _png_unpacked_size(kind, data[pos + 8 : pos + 8 + length], chunk_limit)
+            text_total += unpacked
+            if (unpacked > chunk_limit and kind != b"tEXt") or text_total > total_limit:
+                raise _Bomb(kind.decode())
         if kind in (b"IDAT", b"fdAT"):
             seen_data = True
         else:
@@ -667,7 +731,7 @@ def _vips_header(fmt: ImageFormat, data: bytes) -> _Header:
     )
 
 
-def _vips_decode(fmt: ImageFormat, data: bytes) -> None:
+def _vips_decode(fmt: ImageFormat, data: bytes, *, all_frames: bool = False) -> None:
     pyvips = configured_pyvips()
     loader = getattr(pyvips.Image, _VIPS_LOADERS[fmt])
     options: dict[str, Any] = {"access": "sequential", "fail_on": "error"}
@@ -675,17 +739,40 @@ def _vips_decode(fmt: ImageFormat, data: bytes) -> None:
         # DCT scaling still runs the entropy decoder over every byte (so truncation and
         # damage are found) but skips most of the IDCT and all of the full-size pixels.
         options["shrink"] = 8
-    elif fmt in (ImageFormat.GIF, ImageFormat.WEBP):
-        options["n"] = -1  # every frame of an animation
+    if all_frames and fmt in (ImageFormat.GIF, ImageFormat.WEBP, ImageFormat.TIFF):
+        options["n"] = -1  # every frame of an animation (the worker's job)
     # Sequential access streams the pixels through a small window: memory stays flat
     # whatever the image size (already bounded by the pixel cap).
     loader(data, **options).avg()
 
 
-def _pillow_open(fmt: ImageFormat, data: bytes) -> Any:
-    if fmt is ImageFormat.HEIF:
+def align_decoder_limits(max_pixels: int | None = None) -> None:
+    """One pixel limit for every decoder: Pillow's (which pillow-heif goes through too)
+    follows ``max_pixels``, by default LUMINA_MAX_PIXELS read now so that a changed
+    setting applies. Pillow refuses at twice its limit and only warns above it, so what
+    our own header check accepts, Pillow never refuses. libvips has no such limit; the
+    header check runs before it decodes anything."""
+    if max_pixels is None:
+        from django.conf import settings
+        from django.core.exceptions import ImproperlyConfigured
+
+        try:
+            max_pixels = int(settings.LUMINA_MAX_PIXELS)
+        except ImproperlyConfigured:  # used outside Django (benchmarks): Pillow's own
+            return
+    Image.MAX_IMAGE_PIXELS = int(max_pixels)
+
+
+def pillow_open(fp: Any, formats: list[str] | None) -> Any:
+    """``Image.open`` under the site's pixel limit (every Pillow caller goes here)."""
+    align_decoder_limits()
+    if formats is None or "HEIF" in formats:
         register_pillow_plugins()
-    return Image.open(io.BytesIO(data), formats=[fmt.pillow_format])
+    return Image.open(fp, formats=formats)
+
+
+def _pillow_open(fmt: ImageFormat, data: bytes) -> Any:
+    return pillow_open(io.BytesIO(data), [fmt.pillow_format])
 
 
 def _pillow_header(fmt: ImageFormat, data: bytes) -> _Header:
@@ -712,11 +799,25 @@ def _read_header(fmt: ImageFormat, data: bytes) -> _Header:
     return _pillow_header(fmt, data)
 
 
-def _decode(fmt: ImageFormat, data: bytes) -> None:
+def _decode(fmt: ImageFormat, data: bytes, *, all_frames: bool = False) -> None:
     if fmt in VIPS_FORMATS:
-        _vips_decode(fmt, data)
+        _vips_decode(fmt, data, all_frames=all_frames)
     else:
         _pillow_decode(fmt, data)
+
+
+def decode_all_frames(fmt: ImageFormat | str, data: bytes, *, filename: str = "") -> None:
+    """Decode every frame: the worker's check of what the upload only sampled (its
+    first frame). ``CorruptImage`` when any frame is damaged."""
+    fmt = ImageFormat(fmt)
+    try:
+        _decode(fmt, data, all_frames=True)
+    except _decoder_errors():
+        name = _display_name(filename or "image")
+        raise CorruptImage(
+            f'"{name}" is damaged or incomplete and cannot be decoded.',
+            details={"filename": name, "format": str(fmt)},
+        ) from None
 
 
 def _decoder_errors() -> tuple[type[BaseException], ...]:
@@ -768,6 +869,13 @@ def _too_large_file(name: str, max_bytes: int) -> FileTooLarge:
     )
 
 
+def read_upload(fileobj: ReadableFile, *, filename: str, max_bytes: int) -> tuple[bytes, str]:
+    """The upload's bytes and SHA-256, read in chunks up to ``max_bytes`` (else
+    ``file_too_large``); ``fileobj`` is rewound. Cheap: callers check for a duplicate
+    with the hash before anything decodes."""
+    return _read_capped(fileobj, max_bytes, _display_name(filename))
+
+
 def inspect_upload(
     fileobj: ReadableFile,
     *,
@@ -775,17 +883,40 @@ def inspect_upload(
     max_bytes: int,
     max_pixels: int,
     max_animation_pixels: int | None = None,
+    max_frames: int | None = None,
 ) -> ImageInfo:
-    """Validate an upload and describe it, or raise a `LuminaError` with a stable code.
+    """`read_upload` then `inspect_data`."""
+    data, sha256 = read_upload(fileobj, filename=filename, max_bytes=max_bytes)
+    return inspect_data(
+        data,
+        sha256=sha256,
+        filename=filename,
+        max_pixels=max_pixels,
+        max_animation_pixels=max_animation_pixels,
+        max_frames=max_frames,
+    )
 
-    ``fileobj`` is read from the start in chunks and rewound afterwards. ``max_pixels``
-    caps one frame; ``max_animation_pixels`` (default ten times ``max_pixels``) caps all
-    frames of an animation together, since checking them decodes every one.
-    Codes: ``file_too_large`` 413, ``unsupported_media`` 415, ``image_too_large`` 413,
-    ``corrupt_image`` 422.
+
+def inspect_data(
+    data: bytes,
+    *,
+    sha256: str,
+    filename: str,
+    max_pixels: int,
+    max_animation_pixels: int | None = None,
+    max_frames: int | None = None,
+) -> ImageInfo:
+    """Validate an upload's bytes and describe them, or raise a `LuminaError` with a
+    stable code.
+
+    ``max_pixels`` caps one frame; ``max_animation_pixels`` (default ten times
+    ``max_pixels``) caps all frames together and ``max_frames`` their number (None: no
+    cap). Only the first frame is decoded here; `decode_all_frames` is the worker's.
+    Codes: ``file_too_large`` 413, ``unsupported_media`` 415, ``image_too_large``,
+    ``too_many_frames`` and ``metadata_too_large`` 413, ``corrupt_image`` 422.
     """
     name = _display_name(filename)
-    data, sha256 = _read_capped(fileobj, max_bytes, name)
+    align_decoder_limits(max_pixels)
     head = data[:HEAD_SIZE]
     fmt = sniff_format(head)
     if fmt is None:
@@ -804,6 +935,13 @@ def inspect_upload(
             f'"{name}" is not a valid {fmt.name} image: {exc}.',
             details={"filename": name, "format": str(fmt)},
         ) from None
+    except _Bomb as exc:
+        raise MetadataTooLarge(
+            f'"{name}" was refused: its {exc} metadata unpacks to more than allowed.',
+            details={"filename": name, "format": str(fmt), "chunk": str(exc)},
+        ) from None
+    # Counted from the structure (GIF, APNG, animated WebP): refused before any decoder.
+    _check_frames(name, layout.frames or 1, max_frames)
 
     reason = _find_polyglot(fmt, data, layout)
     if reason:
@@ -836,6 +974,7 @@ def inspect_upload(
         )
         if header.width < 1 or header.height < 1:
             raise CorruptImage(f'"{name}" has no pixels.', details={"filename": name})
+        _check_frames(name, frames, max_frames)
         if pixels > max_pixels or pixels * frames > animation_cap:
             raise _too_many_pixels(name, max_pixels, header.width, header.height, frames)
 
@@ -861,6 +1000,14 @@ def inspect_upload(
         sha256=sha256,
         has_alpha=header.has_alpha if layout.has_alpha is None else layout.has_alpha,
     )
+
+
+def _check_frames(name: str, frames: int, max_frames: int | None) -> None:
+    if max_frames is not None and frames > max_frames:
+        raise TooManyFrames(
+            f'"{name}" has {frames} frames: the limit is {max_frames}.',
+            details={"filename": name, "frames": frames, "max_frames": max_frames},
+        )
 
 
 def _too_many_pixels(

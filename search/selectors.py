@@ -32,7 +32,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from accounts.models import Membership
 from gallery import selectors as gallery_selectors
-from gallery.models import Asset, Tag, Visibility
+from gallery.models import Asset, AssetTag, Tag, Visibility, visible_q
 from lumina.core.errors import NotFound, ValidationFailed
 
 from . import duplicates
@@ -607,16 +607,28 @@ def _facets(membership: Membership, request: SearchRequest) -> dict[str, Any]:
 
 # --- suggestions ---------------------------------------------------------------------------
 
+# A tag is offered only when the caller can see an asset that carries it (gallery's
+# visibility rule, compiled in as ``{visible}``), as the facets do.
 _TAG_SUGGESTIONS = """
 SELECT g.name FROM gallery_tag g
 CROSS JOIN LATERAL (SELECT lower(lumina_unaccent(g.name)) AS norm) n
-WHERE g.tenant_id = %(tenant)s AND (
-    starts_with(n.norm, %(text)s) OR strpos(n.norm, ' ' || %(text)s) > 0
-    OR (length(%(text)s) >= 4 AND similarity(n.norm, %(text)s) >= 0.3)
+WHERE g.tenant_id = %s AND g.id IN ({visible}) AND (
+    starts_with(n.norm, %s) OR strpos(n.norm, ' ' || %s) > 0
+    OR (length(%s) >= 4 AND similarity(n.norm, %s) >= 0.3)
 )
-ORDER BY starts_with(n.norm, %(text)s) DESC, similarity(n.norm, %(text)s) DESC, g.name
-LIMIT %(limit)s
+ORDER BY starts_with(n.norm, %s) DESC, similarity(n.norm, %s) DESC, g.name
+LIMIT %s
 """
+
+
+def _visible_tags_sql(membership: Membership) -> tuple[str, tuple[Any, ...]]:
+    """SQL (and its parameters) for the ids of the tags on assets the caller may see."""
+    tagged = AssetTag.objects.filter(asset__tenant_id=membership.tenant_id).filter(
+        visible_q(membership.user, "asset__")
+    )
+    sql, params = tagged.values("tag_id").query.sql_with_params()
+    return sql, tuple(params)
+
 
 # A place is offered only when the caller can see a photo taken there.
 _PLACE_SUGGESTIONS = f"""
@@ -662,7 +674,11 @@ def suggestions(*, membership: Membership, text: str, limit: int = 6) -> dict[st
         row = cursor.fetchone()
         norm = row[0] if row else text.lower()
         args = {"tenant": membership.tenant_id, "user": membership.user_id}
-        cursor.execute(_TAG_SUGGESTIONS, {**args, "text": norm, "limit": limit})
+        visible, visible_params = _visible_tags_sql(membership)
+        cursor.execute(
+            _TAG_SUGGESTIONS.format(visible=visible),  # nosec B608  # ORM-compiled SQL
+            [membership.tenant_id, *visible_params, *[norm] * 6, limit],
+        )
         result["tags"] = [name for (name,) in cursor.fetchall()]
         cursor.execute(_PLACE_SUGGESTIONS, {**args, "text": norm, "limit": limit})
         for city, region, country, code in cursor.fetchall():

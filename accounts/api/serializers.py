@@ -56,7 +56,7 @@ class MeOutputSerializer(serializers.Serializer):
 
 
 class InvitationCreateInputSerializer(serializers.Serializer):
-    email = serializers.EmailField()
+    email = serializers.EmailField(max_length=254)
     role = serializers.ChoiceField(choices=Role.choices, default=Role.VIEWER)
 
 

@@ -263,7 +263,7 @@ class AlbumShareInputSerializer(serializers.Serializer):
     user = serializers.IntegerField(
         required=False, allow_null=True, default=None, help_text="A member of the workspace."
     )
-    email = serializers.EmailField(required=False, allow_blank=True, default="")
+    email = serializers.EmailField(max_length=254, required=False, allow_blank=True, default="")
     role = serializers.ChoiceField(choices=ShareRole.choices, default=ShareRole.VIEWER)
     ends_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
 

@@ -45,7 +45,7 @@ class AssetBulkInputSerializer(serializers.Serializer):
     pattern = serializers.CharField(
         max_length=255, required=False, help_text="e.g. 'Trip {n:03}' ({n}, {original}, {date})"
     )
-    start = serializers.IntegerField(required=False, default=1)
+    start = serializers.IntegerField(required=False, default=1, min_value=0, max_value=10**9)
 
 
 class RenditionOutputSerializer(serializers.Serializer):

@@ -39,6 +39,7 @@ from ..validators import (
     VIPS_FORMATS,
     ImageFormat,
     configured_pyvips,
+    pillow_open,
     register_pillow_plugins,
     sniff_format,
 )
@@ -308,7 +309,7 @@ def _pillow_decode(item: _Input, long_edge: int | None) -> Image.Image:
     if item.fmt is ImageFormat.HEIF:
         register_pillow_plugins()
     fp: Any = io.BytesIO(item.data) if item.data is not None else item.path
-    image = Image.open(fp, formats=[item.fmt.pillow_format])
+    image = pillow_open(fp, [item.fmt.pillow_format])
     if long_edge is not None and item.fmt is ImageFormat.JPEG:
         # DCT scaling: the decoder produces 1/2, 1/4 or 1/8 size directly (never below
         # the requested size), the Pillow counterpart of libvips' shrink-on-load.

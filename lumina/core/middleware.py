@@ -85,3 +85,58 @@ class ExactVaryMiddleware:
             elif "Vary" in response:
                 del response["Vary"]
         return response
+
+
+# Room for the multipart envelope and the other form fields around the file.
+UPLOAD_ENVELOPE_BYTES = 64 * 1024
+
+
+def request_body_limit() -> int:
+    """The largest request body the site reads: one upload plus its envelope."""
+    from django.conf import settings
+
+    return int(settings.LUMINA_MAX_UPLOAD_BYTES) + UPLOAD_ENVELOPE_BYTES
+
+
+class BodySizeLimitMiddleware:
+    """Refuses a body larger than the upload cap from its ``Content-Length``, before
+    anything reads it (the CSRF check and the upload handlers would otherwise stream
+    it to disk first). Under WSGI Django never reads past ``Content-Length``, and
+    reads nothing without one, so the cap also holds for lying or missing lengths.
+    Must come before CsrfViewMiddleware."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        try:
+            declared = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            declared = 0
+        limit = request_body_limit()
+        if declared > limit:
+            return self._too_large(request, limit)
+        return self.get_response(request)
+
+    @staticmethod
+    def _too_large(request: HttpRequest, limit: int) -> HttpResponse:
+        from django.http import JsonResponse
+        from django.template.loader import render_to_string
+
+        from .errors import envelope
+
+        allowed = limit - UPLOAD_ENVELOPE_BYTES
+        message = f"The upload is larger than the {allowed} bytes allowed."
+        response: HttpResponse
+        if request.path.startswith("/api/"):
+            response = JsonResponse(
+                envelope("file_too_large", message, {"max_bytes": allowed}), status=413
+            )
+        else:
+            body = render_to_string("413.html", {"message": message, "max_bytes": allowed})
+            response = HttpResponse(body, status=413)
+        # Inner middlewares (CommonMiddleware) never see this response: set the length
+        # so that the client can read the answer while the body is still on its way.
+        # No "Connection: close" (a hop-by-hop header is the server's business).
+        response["Content-Length"] = str(len(response.content))
+        return response

@@ -65,6 +65,8 @@ MIDDLEWARE = [
     # Site-wide IP allow and block lists, before anything touches the database.
     "lumina.core.ipfilter.IPFilterMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Oversized bodies refused from Content-Length, before the CSRF check reads them.
+    "lumina.core.middleware.BodySizeLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -167,7 +169,13 @@ LOGOUT_REDIRECT_URL = "account_login"
 # django-allauth: https://docs.allauth.org/en/latest/account/configuration.html
 ACCOUNT_ADAPTER = "accounts.adapters.AccountAdapter"
 ACCOUNT_LOGIN_METHODS = {"email", "username"}
-ACCOUNT_SIGNUP_FIELDS = ["email*", "username", "password1*", "password2*"]
+# No username at sign-up: "that username is taken" would tell anyone which accounts
+# exist (issue 11, L11). allauth derives one from the e-mail address; e-mail addresses
+# are protected by ACCOUNT_PREVENT_ENUMERATION (on by default: a mail, the same page).
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+ACCOUNT_PREVENT_ENUMERATION = True
+# Bounded sign-in fields (a 300-character login used to reach the lockout table).
+ACCOUNT_FORMS = {"login": "accounts.forms.LoginForm"}
 ACCOUNT_USER_MODEL_USERNAME_FIELD = "username"
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_PRESERVE_USERNAME_CASING = False
@@ -440,6 +448,8 @@ LUMINA_DEFAULT_QUOTA_BYTES = env.int("LUMINA_DEFAULT_QUOTA_BYTES", default=10 * 
 # Uploads and renditions.
 LUMINA_MAX_UPLOAD_BYTES = env.int("LUMINA_MAX_UPLOAD_BYTES", default=200 * 1024**2)
 LUMINA_MAX_PIXELS = env.int("LUMINA_MAX_PIXELS", default=200_000_000)
+# Most frames in one animation (GIF, APNG, WebP, multi-page TIFF), counted before decoding.
+LUMINA_MAX_FRAMES = env.int("LUMINA_MAX_FRAMES", default=1000)
 LUMINA_AVIF = env.bool("LUMINA_AVIF", default=False)
 LUMINA_TRASH_DAYS = env.int("LUMINA_TRASH_DAYS", default=30)
 LUMINA_STUCK_MINUTES = env.int("LUMINA_STUCK_MINUTES", default=15)
