@@ -63,6 +63,8 @@ EXEMPT: dict[str, str] = {
     "gallery.services.rendition_record": "derived files made by the worker or on demand",
     "gallery.services.asset_mark_failed": "processing outcome, logged and shown on the asset",
     "albums.services.require_editor": "a check, writes nothing",
+    "albums.services.share_link_check_download": "a check for HEAD requests, counts nothing",
+    "gallery.services.rename_pattern_parse": "pure: parses a bulk rename pattern",
     "albums.services.password_fingerprint": "pure: a hash for the visitor's session",
     "albums.services.share_access_record": "visitors' use of a link goes to the link's own "
     "access log (ShareAccess), shown with the link",
