@@ -6,8 +6,19 @@ DATABASE_URL and REDIS_URL set (CI checks it).
 
 from __future__ import annotations
 
-from .base import *  # noqa: F403
+from django.core.exceptions import ImproperlyConfigured
+
 from .base import env
+
+# Before base: without DATABASE_URL, base would start the embedded PostgreSQL, which
+# belongs to `make run` and the tests, never to a production server.
+if not env("DATABASE_URL", default=""):
+    raise ImproperlyConfigured(
+        "Set the DATABASE_URL environment variable (e.g. postgres://user:pass@host:5432/lumina): "
+        "production never starts the embedded PostgreSQL."
+    )
+
+from .base import *  # noqa: E402, F403
 
 DEBUG = False
 SECRET_KEY = env("DJANGO_SECRET_KEY")  # required: no default in production
