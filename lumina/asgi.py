@@ -18,7 +18,7 @@ async def _pull(content: Iterable[bytes], source: Any) -> AsyncIterator[bytes]:
     iterator = iter(content)
     step = sync_to_async(next, thread_sensitive=True)
     try:
-        while (part := await step(iterator, _DONE)) is not _DONE:
+        while (part := await step(iterator, _DONE)) is not _DONE:  # type: ignore[call-arg]
             yield part
     finally:
         close = getattr(source, "close", None)

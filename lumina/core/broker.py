@@ -13,6 +13,7 @@ would hand the first one's unacknowledged messages out again.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from typing import Any
 
@@ -22,7 +23,7 @@ from kombu.utils.json import loads
 
 class QoS(virtual.QoS):
     def ack(self, delivery_tag: str) -> None:
-        self.channel.forget_unacked(delivery_tag)
+        self.channel.forget_unacked(delivery_tag)  # type: ignore[attr-defined]
         super().ack(delivery_tag)
 
 
@@ -64,7 +65,7 @@ class Channel(filesystem.Channel):
                 except OSError:
                     continue
 
-    def _get(self, queue: str) -> Any:
+    def _get(self, queue: str, timeout: float | None = None) -> Any:
         folder = self.unacked_folder
         if folder == self.data_folder_in:
             return super()._get(queue)
@@ -93,13 +94,11 @@ class Channel(filesystem.Channel):
         super()._restore(message)
         self.forget_unacked(message.delivery_tag)
 
-    def forget_unacked(self, delivery_tag: str) -> None:
-        path = self._unacked.pop(delivery_tag, None)
+    def forget_unacked(self, delivery_tag: str | None) -> None:
+        path = self._unacked.pop(delivery_tag, None) if delivery_tag else None
         if path is not None:
-            try:
+            with contextlib.suppress(FileNotFoundError):
                 os.remove(path)
-            except FileNotFoundError:
-                pass
 
 
 class Transport(filesystem.Transport):

@@ -65,7 +65,7 @@ def check_processes() -> None:
     """Under `make run`: fail when the supervisor gave up on a process (it kept crashing)."""
     from lumina.core.runner import GIVEN_UP, supervisor_states
 
-    states = supervisor_states(settings.LUMINA_SUPERVISOR_SOCKET)
+    states = supervisor_states(getattr(settings, "LUMINA_SUPERVISOR_SOCKET", ""))
     given_up = sorted(name for name, state in states.items() if state in GIVEN_UP)
     if given_up:
         raise CheckFailed(
@@ -94,7 +94,7 @@ def _is_verified_staff(request: HttpRequest, database_ok: bool) -> bool:
         return False
     try:
         user = request.user
-        return bool(user.is_authenticated and user.is_staff and user.is_verified())  # type: ignore[union-attr]
+        return bool(user.is_authenticated and user.is_staff and user.is_verified())  # type: ignore[attr-defined]
     except Exception:
         return False
 

@@ -56,10 +56,10 @@ def _rpc(socket_path: str, password: str | None = None, timeout: float = 3.0) ->
 
     def connection() -> _Connection:
         conn = _Connection("localhost")
-        conn.socketfile = socket_path  # type: ignore[attr-defined]
+        conn.socketfile = socket_path
         return conn
 
-    transport._get_connection = connection  # type: ignore[attr-defined]
+    transport._get_connection = connection
     # bandit B411: our own supervisord on a private Unix socket, not untrusted XML
     return xmlrpc.client.ServerProxy("http://localhost", transport=transport)  # nosec B411
 
@@ -315,7 +315,7 @@ class Runner:
             # Its own session: the terminal's Ctrl-C reaches only this runner, which
             # then stops supervisord, which stops the processes in order.
             start_new_session=True,
-            preexec_fn=_die_with_parent,  # noqa: PLW1509
+            preexec_fn=_die_with_parent,
         )
         if not self.wait(self.rpc_ready, 60):
             raise SystemExit(
@@ -434,15 +434,18 @@ class Runner:
         )  # fmt: skip
 
     def wait_until_up(self) -> None:
-        host = "127.0.0.1" if self.opts.host in ("0.0.0.0", "") else self.opts.host  # nosec B104
+        everywhere = ("0.0.0.0", "::", "")  # noqa: S104  # nosec B104: only compared
+        host = "127.0.0.1" if self.opts.host in everywhere else self.opts.host
         url = f"http://{host}:{self.opts.port}/healthz"
 
         def up() -> bool:
             worker = any(line.endswith(" ready.") for line in self._tail("worker").seen)
             beat = any("beat: Starting..." in line for line in self._tail("beat").seen)
             given_up = {n for n, s in self.states().items() if s in GIVEN_UP}
-            return (worker or "worker" in given_up) and (beat or "beat" in given_up) and (
-                _http_ok(url) or "web" in given_up
+            return (
+                (worker or "worker" in given_up)
+                and (beat or "beat" in given_up)
+                and (_http_ok(url) or "web" in given_up)
             )
 
         self.wait(up, START_TIMEOUT)
@@ -503,8 +506,9 @@ class Runner:
     def print_box(self, account: str, password: str | None) -> None:
         host = self.opts.host or "127.0.0.1"
         url = f"http://{host}:{self.opts.port}"
+        dev = "  (dev: runserver, DEBUG on)" if self.opts.dev else ""
         lines = [
-            f"Lumina Host is running at {url}" + ("  (dev: runserver, DEBUG on)" if self.opts.dev else ""),
+            f"Lumina Host is running at {url}{dev}",
             f"Operator console: {url}/admin/",
         ]
         if account:
