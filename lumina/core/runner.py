@@ -410,7 +410,7 @@ class Runner:
                  "--concurrency", str(self.opts.concurrency), "--hostname", "lumina@%h"],
                 log_dir=self.log_dir,
                 priority=20,
-                startsecs=20,
+                startsecs=60,
                 startretries=3,
                 # A warm shutdown lets running tasks finish; late acks requeue the rest.
                 stopwaitsecs=60,
@@ -426,7 +426,7 @@ class Runner:
                  "-s", str(self.run_dir / "beat-schedule")],
                 log_dir=self.log_dir,
                 priority=30,
-                startsecs=20,
+                startsecs=60,
                 startretries=3,
                 stopwaitsecs=20,
                 environment=env,
