@@ -39,7 +39,8 @@ START_TIMEOUT = 300
 
 
 def _rpc(socket_path: str, password: str | None = None, timeout: float = 3.0) -> Any:
-    import xmlrpc.client
+    # bandit B411: the XML comes from our own supervisord on a private Unix socket (0700)
+    import xmlrpc.client  # nosec B411
 
     from supervisor.xmlrpc import SupervisorTransport, UnixStreamHTTPConnection
 
@@ -60,8 +61,7 @@ def _rpc(socket_path: str, password: str | None = None, timeout: float = 3.0) ->
         return conn
 
     transport._get_connection = connection
-    # bandit B411: our own supervisord on a private Unix socket, not untrusted XML
-    return xmlrpc.client.ServerProxy("http://localhost", transport=transport)  # nosec B411
+    return xmlrpc.client.ServerProxy("http://localhost", transport=transport)
 
 
 def supervisor_states(socket_path: str, password: str | None = None) -> dict[str, str]:
@@ -485,7 +485,8 @@ class Runner:
             if self.stopping:
                 return self.stop()
             self.print_box(account, password)
-            self.quiet = True
+            # The box stays in view; `make dev` keeps showing the logs, as runserver does.
+            self.quiet = not self.opts.dev
             while not self.stopping and not self.supervisord_exited():
                 self.pump()
                 self.watch()
