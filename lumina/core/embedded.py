@@ -223,7 +223,11 @@ def keep(database: str = DATABASE_NAME) -> int:
             server.forget()
             return 1
     server.stop()
-    print("PostgreSQL (embedded) stopped.", flush=True)
+    if _postmaster_gone(pid):
+        print("PostgreSQL (embedded) stopped.", flush=True)
+    else:  # the library stops it only when its last user lets go
+        others = server.server.global_process_id_list.get()
+        print(f"PostgreSQL (embedded) left running for processes {others}.", flush=True)
     return 0
 
 

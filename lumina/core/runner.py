@@ -351,6 +351,10 @@ class Runner:
             found = running_url()
             if found:
                 url.append(found)
+            elif self.states().get("postgres") in GIVEN_UP:
+                raise SystemExit(
+                    "the embedded PostgreSQL keeps failing to start; see var/log/postgres.log"
+                )
             return bool(found)
 
         if not self.wait(ready, START_TIMEOUT):
@@ -395,7 +399,8 @@ class Runner:
                 web,
                 log_dir=self.log_dir,
                 priority=40,
-                startsecs=5,
+                # gunicorn tries to bind for five seconds before it gives up.
+                startsecs=15,
                 startretries=5,
                 stopwaitsecs=40,
                 environment=env,
@@ -468,10 +473,20 @@ class Runner:
         _say("Stopped." if code == 0 else f"supervisord exited with {code}.")
         return 0 if code == 0 else 1
 
+    def check_port(self) -> None:
+        import socket
+
+        try:
+            with socket.create_server((self.opts.host or "127.0.0.1", int(self.opts.port))):
+                pass
+        except OSError as exc:
+            raise SystemExit(f"cannot listen on {self.opts.host}:{self.opts.port}: {exc}") from exc
+
     def run(self) -> int:
         signal.signal(signal.SIGINT, self.on_signal)
         signal.signal(signal.SIGTERM, self.on_signal)
         try:
+            self.check_port()
             self.start_supervisord()
             if self.embedded and not self.stopping:
                 self.start_database()
@@ -484,6 +499,11 @@ class Runner:
             self.wait_until_up()
             if self.stopping:
                 return self.stop()
+            if self.states().get("web") in GIVEN_UP:
+                raise SystemExit(
+                    f"the web server could not start (is port {self.opts.port} in use?); "
+                    f"see {self.log_dir / 'web.log'}"
+                )
             self.print_box(account, password)
             # The box stays in view; `make dev` keeps showing the logs, as runserver does.
             self.quiet = not self.opts.dev
