@@ -157,7 +157,8 @@ class Tail:
             self.inode, self.offset = stat.st_ino, stat.st_size
         except FileNotFoundError:
             pass
-        self.seen: list[str] = []
+        self.seen: list[str] = []  # kept while the runner waits for the banners
+        self.remember = True
 
     def read(self) -> list[str]:
         try:
@@ -174,7 +175,8 @@ class Tail:
         self.offset += len(data)
         *lines, self.partial = (self.partial + data).split(b"\n")
         text = [line.decode("utf-8", "replace").rstrip("\r") for line in lines]
-        self.seen.extend(text)
+        if self.remember:
+            self.seen.extend(text)
         return text
 
 
@@ -259,7 +261,7 @@ class Runner:
     def states(self) -> dict[str, str]:
         try:
             return supervisor_states(self.socket, self.password)
-        except (OSError, Exception):
+        except Exception:  # supervisord busy, starting or gone: no news
             return {}
 
     def watch(self) -> None:
@@ -505,6 +507,8 @@ class Runner:
                     f"see {self.log_dir / 'web.log'}"
                 )
             self.print_box(account, password)
+            for tail in self.tails.values():
+                tail.remember, tail.seen = False, []
             # The box stays in view; `make dev` keeps showing the logs, as runserver does.
             self.quiet = not self.opts.dev
             while not self.stopping and not self.supervisord_exited():
