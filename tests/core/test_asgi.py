@@ -7,11 +7,29 @@ from __future__ import annotations
 
 import asyncio
 import io
+import threading
 from typing import Any
 
 from django.http import FileResponse, StreamingHttpResponse
 
 from lumina.asgi import StreamingASGIHandler
+
+
+def _run(coroutine: Any) -> None:
+    """asyncio.run in a thread of its own: the browser tests leave a loop in this one."""
+    errors: list[BaseException] = []
+
+    def target() -> None:
+        try:
+            asyncio.run(coroutine)
+        except BaseException as exc:  # re-raised below, in the test's thread
+            errors.append(exc)
+
+    thread = threading.Thread(target=target)
+    thread.start()
+    thread.join()
+    if errors:
+        raise errors[0]
 
 
 def _send(response: Any) -> list[bytes]:
@@ -21,7 +39,7 @@ def _send(response: Any) -> list[bytes]:
         if message["type"] == "http.response.body" and message.get("body"):
             chunks.append(message["body"])
 
-    asyncio.run(StreamingASGIHandler().send_response(response, send))
+    _run(StreamingASGIHandler().send_response(response, send))
     return chunks
 
 
@@ -38,7 +56,7 @@ def test_each_chunk_of_a_generator_is_sent_before_the_next_is_made():
         if message["type"] == "http.response.body" and message.get("body"):
             sent_after.append(len(made))
 
-    asyncio.run(StreamingASGIHandler().send_response(StreamingHttpResponse(body()), send))
+    _run(StreamingASGIHandler().send_response(StreamingHttpResponse(body()), send))
 
     assert sent_after == [1, 2, 3, 4, 5]
 
