@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 TEST_WORKERS ?= 2
 REQS := requirements/base.txt requirements/local.txt requirements/production.txt
 
-.PHONY: run test lint bench install clean screenshots messages
+.PHONY: run dev test lint bench install clean screenshots messages
 
 # Translations: .po (committed) -> .mo (built; pure Python, no GNU gettext needed).
 MO := $(patsubst %.po,%.mo,$(wildcard locale/*/LC_MESSAGES/*.po))
@@ -26,8 +26,13 @@ install: $(STAMP)
 
 messages: $(MO)
 
+# The product as production runs it (gunicorn + uvicorn workers, DEBUG off), supervised.
 run: $(STAMP) messages
 	$(BIN)/python -m lumina.core.runner
+
+# For changing the code: runserver with autoreload and DEBUG on, with worker and beat.
+dev: $(STAMP) messages
+	$(BIN)/python -m lumina.core.runner --dev
 
 test: $(STAMP) messages
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) --cov --cov-report=term $(PYTEST_ARGS)

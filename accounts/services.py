@@ -503,3 +503,22 @@ def tenant_security_update(
         data={"before": before, "after": {k: tenant.settings.get(k) for k in before}},
     )
     return tenant
+
+
+@transaction.atomic
+def operator_password_reset(*, email: str, password: str) -> User:
+    """Give an operator (staff) account a new password: `manage.py lumina_operator`."""
+    from django.contrib.auth.password_validation import validate_password
+    from django.core.exceptions import ValidationError as DjangoValidationError
+
+    user = User.objects.filter(email__iexact=email.strip(), is_staff=True).first()
+    if user is None:
+        raise ValidationFailed("No operator account has this e-mail address.", code="not_found")
+    try:
+        validate_password(password, user)
+    except DjangoValidationError as exc:
+        raise ValidationFailed(" ".join(exc.messages), details={"field": "password"}) from exc
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    audit.record(audit.PASSWORD_CHANGED, target=user, data={"by": "manage.py lumina_operator"})
+    return user

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Web container: wait for PostgreSQL, apply migrations, then exec gunicorn (it replaces
-# this shell, so it gets the container's stop signal directly).
+# this shell, so it gets the container's stop signal directly). gunicorn runs uvicorn
+# workers around the ASGI app, exactly as `make run` does (lumina/core/server.py).
 #
 # Environment (all optional):
 #   WEB_CONCURRENCY     gunicorn worker processes (default 3)
@@ -43,9 +44,12 @@ if [ "${MIGRATE_ON_START:-1}" = "1" ]; then
 fi
 
 # --worker-tmp-dir: the heartbeat file on the overlay filesystem can stall workers.
-exec gunicorn lumina.wsgi:application \
+exec gunicorn lumina.asgi:application \
+    --worker-class lumina.core.server.Worker \
     --bind "0.0.0.0:${PORT:-8000}" \
     --workers "${WEB_CONCURRENCY:-3}" \
+    --graceful-timeout 30 \
+    --no-control-socket \
     --worker-tmp-dir /dev/shm \
     --access-logfile - \
     --error-logfile -

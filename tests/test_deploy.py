@@ -205,6 +205,21 @@ def test_production_settings_refuse_to_start_without_a_secret_key():
     assert "DJANGO_SECRET_KEY" in result.stderr
 
 
+def test_production_settings_refuse_to_start_without_a_database_url(tmp_path):
+    # given: everything production needs but DATABASE_URL, and an empty var folder
+    env = _production_env(LUMINA_VAR_DIR=str(tmp_path / "var"))
+    del env["DATABASE_URL"]
+
+    # when
+    result = _manage("check", env=env)
+
+    # then: a clear error naming the variable, and no embedded PostgreSQL as a fallback
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    assert "Set the DATABASE_URL environment variable" in result.stderr
+    assert not (tmp_path / "var" / "postgres").exists()
+
+
 def _dockerfile_build_env() -> dict[str, str]:
     """The KEY=value assignments of the Dockerfile's `RUN ... collectstatic` step."""
     text = DOCKERFILE.read_text().replace("\\\n", " ")
@@ -405,6 +420,8 @@ def test_start_scripts_bring_up_web_worker_and_beat(tmp_path, fresh_database, re
         text = web_log.read_text()
         assert "Applying accounts.0001_initial... OK" in text
         assert f"Listening at: http://0.0.0.0:{port}" in text
+        # the same server as `make run`: gunicorn with uvicorn workers around lumina.asgi
+        assert "Using worker: lumina.core.server.Worker" in text
         assert text.count("Booting worker") == 2  # WEB_CONCURRENCY
         # Probes are exempt from the HTTPS redirect; everything else is redirected...
         response = _get(port, "/", PRODUCTION_HOST)

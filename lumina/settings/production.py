@@ -6,8 +6,22 @@ DATABASE_URL and REDIS_URL set (CI checks it).
 
 from __future__ import annotations
 
-from .base import *  # noqa: F403
-from .base import env
+from pathlib import Path
+
+import environ
+from django.core.exceptions import ImproperlyConfigured
+
+# Before base is imported: without DATABASE_URL, base would start the embedded
+# PostgreSQL, which belongs to `make run` and the tests, never to a production server.
+environ.Env.read_env(Path(__file__).resolve().parents[2] / ".env", overwrite=False)
+if not environ.Env()("DATABASE_URL", default=""):
+    raise ImproperlyConfigured(
+        "Set the DATABASE_URL environment variable (e.g. postgres://user:pass@host:5432/lumina): "
+        "production never starts the embedded PostgreSQL."
+    )
+
+from .base import *  # noqa: E402, F403
+from .base import env  # noqa: E402
 
 DEBUG = False
 SECRET_KEY = env("DJANGO_SECRET_KEY")  # required: no default in production

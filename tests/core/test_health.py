@@ -48,8 +48,51 @@ def test_readyz_is_503_when_the_cache_is_down():
     assert body["status"] == "unavailable"
     assert body["checks"]["cache"]["status"] == "error"
     assert body["checks"]["database"]["status"] == "ok"
-    # The reply names the failing dependency, not its address.
+    # The reply names the failing dependency, not its address, nor the error.
     assert "127.0.0.1" not in response.content.decode()
+    assert set(body["checks"]["cache"]) == {"status", "ms"}
+    assert "Error" not in response.content.decode()
+
+
+_REDIS_DOWN = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": "redis://127.0.0.1:1/0",
+        "OPTIONS": {"socket_connect_timeout": 0.5},
+    }
+}
+
+
+def test_readyz_tells_a_verified_operator_the_error(settings):
+    # given: a staff member signed in with the second factor
+    from tests.factories import UserFactory
+    from tests.security.helpers import force_login_verified
+
+    staff = UserFactory(is_staff=True)
+    client = Client()
+    force_login_verified(client, staff)
+    settings.CACHES = {**settings.CACHES, "default": _REDIS_DOWN["default"]}
+
+    # when
+    body = client.get("/readyz").json()
+
+    # then: the exception class and message, for diagnosis
+    assert body["checks"]["cache"]["status"] == "error"
+    assert body["checks"]["cache"]["error"].startswith("ConnectionError: ")
+    assert "error" not in body["checks"]["database"]
+
+
+def test_readyz_tells_staff_without_a_second_factor_no_more_than_anyone(settings):
+    from tests.factories import UserFactory
+
+    staff = UserFactory(is_staff=True)
+    client = Client()
+    client.force_login(staff)
+    settings.CACHES = {**settings.CACHES, "default": _REDIS_DOWN["default"]}
+
+    body = client.get("/readyz").json()
+
+    assert set(body["checks"]["cache"]) == {"status", "ms"}
 
 
 def test_readyz_is_503_when_the_broker_is_down(monkeypatch):
