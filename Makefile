@@ -4,7 +4,8 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 # pytest-xdist workers for `make test` (the suite waits on browsers, servers and workers
-# as much as on the CPU, so two workers pay off even on two cores).
+# as much as on the CPU, so two workers pay off even on two cores). A file's tests stay on
+# one worker: some share one running app in order (tests/core/test_runner.py).
 TEST_WORKERS ?= 2
 REQS := requirements/base.txt requirements/local.txt requirements/production.txt
 
@@ -35,7 +36,7 @@ dev: $(STAMP) messages
 	$(BIN)/python -m lumina.core.runner --dev
 
 test: $(STAMP) messages
-	$(BIN)/python -m pytest -n $(TEST_WORKERS) --cov --cov-report=term $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile --cov --cov-report=term $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
