@@ -10,8 +10,8 @@ from rest_framework.request import Request
 from lumina.core.errors import LuminaError
 
 from . import audit, scopes
-from .ipfilter import workspace_ip_allowed
-from .models import ApiToken
+from .ipfilter import tenants_ip_allowed, workspace_ip_allowed
+from .models import ApiToken, Membership
 from .tenancy import request_membership
 
 
@@ -52,11 +52,24 @@ class TokenScopePermission(BasePermission):
 
 
 class WorkspaceIPPermission(BasePermission):
-    """The current workspace's IP allow and block lists (``Tenant.settings``)."""
+    """The IP allow and block lists (``Tenant.settings``) of every workspace the request
+    is about: the current one (the token's, with Bearer) and the one named in the URL
+    (``tenant_id``). Objects reached in other workspaces (albums shared from elsewhere)
+    are checked where they are resolved (``albums.selectors.album_get``)."""
 
     def has_permission(self, request: Request, view: Any) -> bool:
         if not request.user or not request.user.is_authenticated:
             return True
         if not workspace_ip_allowed(request._request, lambda: request_membership(request)):
             raise WorkspaceIPForbidden()
+        named = (getattr(view, "kwargs", None) or {}).get("tenant_id")
+        if named is not None and not tenants_ip_allowed(request._request, [named]):
+            # Only for a workspace the caller reaches: for any other the view answers
+            # 404, so the lists never tell outsiders that a workspace exists.
+            token = request.auth if isinstance(request.auth, ApiToken) else None
+            reachable = (token is None or str(token.tenant_id) == str(named)) and (
+                Membership.objects.filter(user=request.user, tenant_id=named).exists()
+            )
+            if reachable:
+                raise WorkspaceIPForbidden()
         return True
