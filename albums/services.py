@@ -409,10 +409,18 @@ def album_items_add(
     where they are. Contributors may add; the caller resolved the assets."""
     _require(actor, album, CONTRIBUTOR)
     _check_count(assets)
-    if any(a.tenant_id != album.tenant_id for a in assets):
+    wanted = {a.pk for a in assets}
+    reachable = set(
+        selectors.reachable_assets(actor=actor, tenant_id=album.tenant_id)
+        .filter(pk__in=wanted)
+        .values_list("pk", flat=True)
+    )
+    if wanted - reachable:
         from lumina.core.errors import NotFound
 
-        raise NotFound("Some assets were not found.")
+        raise NotFound(
+            "Some assets were not found.", details={"missing": sorted(wanted - reachable)[:100]}
+        )
     _lock_album(album)
     present = set(
         AlbumItem.objects.filter(album=album, asset__in=assets).values_list("asset_id", flat=True)
