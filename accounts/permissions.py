@@ -12,7 +12,7 @@ from lumina.core.errors import LuminaError
 from . import audit, scopes
 from .ipfilter import tenants_ip_allowed, workspace_ip_allowed
 from .models import ApiToken, Membership
-from .tenancy import request_membership
+from .tenancy import SessionRequired, request_membership
 
 
 class InsufficientScope(LuminaError):
@@ -28,7 +28,8 @@ class WorkspaceIPForbidden(LuminaError):
 
 
 class TokenScopePermission(BasePermission):
-    """A Bearer token acts only within its scopes; session users are not scope-limited."""
+    """A Bearer token acts only within its scopes, as ``scopes.OPERATIONS`` says for this
+    operation (the one place they are decided); session users are not scope-limited."""
 
     def has_permission(self, request: Request, view: Any) -> bool:
         if request.user and request.user.is_authenticated:
@@ -38,15 +39,25 @@ class TokenScopePermission(BasePermission):
         token = request.auth
         if not isinstance(token, ApiToken):
             return True
-        needed = scopes.required_scope(method=request.method or "GET", path=request.path, view=view)
+        match = getattr(request._request, "resolver_match", None)
+        needed = scopes.required(
+            url_name=match.url_name if match else None, method=request.method or "GET"
+        )
         if needed is None:
             raise InsufficientScope(
                 "API tokens cannot use this endpoint.", details={"required": None}
             )
-        if needed and needed not in scopes.effective(token.scopes):
+        if isinstance(needed, scopes.SessionOnly):
+            raise SessionRequired()
+        missing = sorted(needed - scopes.effective(token.scopes))
+        if missing:
             raise InsufficientScope(
-                f"This token lacks the scope {needed!r}.",
-                details={"required": needed, "granted": sorted(token.scopes or [])},
+                f"This token lacks the scope(s) {', '.join(missing)}.",
+                details={
+                    "required": sorted(needed),
+                    "missing": missing,
+                    "granted": sorted(token.scopes or []),
+                },
             )
         return True
 

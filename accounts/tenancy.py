@@ -8,9 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpRequest
-
 from django.db.models import QuerySet
+from django.http import HttpRequest
 
 from lumina.core.errors import LuminaError, NotFound, PermissionDenied
 

@@ -10,7 +10,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from lumina.core.errors import Conflict, NotFound
+from lumina.core.errors import NotFound
 from lumina.core.pagination import CursorPagination
 
 from .. import selectors, services
@@ -114,12 +114,8 @@ class TenantSwitchView(APIView):
         request=None, responses=TenantOutputSerializer, summary="Make a workspace current"
     )
     def post(self, request: Request, tenant_id: int) -> Response:
+        require_session(request)
         membership = membership_in(request, tenant_id)
-        if request.auth is not None:
-            raise Conflict(
-                "An API token is bound to its workspace; create a token for the other one.",
-                code="token_bound",
-            )
         switch_tenant(request._request, membership.tenant)
         return Response(TenantOutputSerializer(_tenant_with_role(request, tenant_id)).data)
 

@@ -286,7 +286,6 @@ class AlbumItemsReorderView(APIView):
 class AlbumUploadView(APIView):
     parser_classes = (MultiPartParser, FormParser)
     throttle_group = "upload"
-    required_scopes = {"POST": "assets:write"}
 
     @extend_schema(
         request={"multipart/form-data": AssetUploadInputSerializer},
@@ -326,7 +325,6 @@ class AlbumZipView(APIView):
 
 
 class SelectionZipView(APIView):
-    required_scopes = {"POST": "assets:read"}
     throttle_group = "api_read"
 
     @extend_schema(

@@ -119,7 +119,8 @@ def test_the_picker_shows_a_contributor_only_what_the_share_shows(world):
     browser.force_login(team.outsider)
     page = browser.get(f"/albums/{world['child'].pk}/pick/")
     assert page.status_code == 200
-    assert b"salaries" not in page.content and b"minutes" not in page.content
+    assert b"salaries" not in page.content
+    assert b"minutes" not in page.content
 
 
 def test_a_member_viewer_with_a_contributor_share_adds_what_the_workspace_shows(world):
@@ -147,7 +148,8 @@ def test_an_outsider_sees_no_ids_above_the_share_and_no_members_addresses(world)
     listed = client.get("/api/v1/albums/?shared=1").json()["results"]
     assert [(a["id"], a["parent"], a["created_by"]) for a in listed] == [(shared.pk, None, None)]
     items = client.get(f"/api/v1/albums/{shared.pk}/items/").json()["results"]
-    assert items and all(i["added_by"] is None for i in items)
+    assert items
+    assert all(i["added_by"] is None for i in items)
     assert all(i["asset"]["owner"] is None for i in items)
     text = str(detail) + str(inner) + str(listed) + str(items)
     for person in (team.owner, team.editor, team.viewer):

@@ -55,7 +55,6 @@ def test_a_token_does_not_reach_another_workspace_of_its_user():
             {"email": "mallory@example.com", "role": "owner"},
             format="json",
         ),
-        client.post(f"/api/v1/tenants/{b.pk}/switch/"),
     ]
     for response in attempts:
         assert response.status_code == 404, (response.request, response.content)
@@ -64,6 +63,11 @@ def test_a_token_does_not_reach_another_workspace_of_its_user():
     assert b.name == "Beta"
     assert Membership.objects.get(tenant=b, user=colleague).role == Role.VIEWER
     assert not Invitation.objects.filter(tenant=b).exists()
+    # switching is for sessions: refused before any id is looked at
+    for tenant_id in (b.pk, 999999):
+        switch = client.post(f"/api/v1/tenants/{tenant_id}/switch/")
+        assert switch.status_code == 403
+        assert switch.json()["error"]["code"] == "session_required"
     # and its own workspace still works
     assert client.get(f"/api/v1/tenants/{a.pk}/members/").status_code == 200
     renamed = client.patch(f"/api/v1/tenants/{a.pk}/", {"name": "Alpha 2"}, format="json")
@@ -71,7 +75,7 @@ def test_a_token_does_not_reach_another_workspace_of_its_user():
 
 
 def test_a_token_lists_only_its_own_workspace():
-    owner, a, b, _ = two_workspaces()
+    owner, a, _b, _ = two_workspaces()
     _, raw = services.api_token_create(user=owner, tenant=a, name="ci", scopes=None)
     listed = bearer(raw).get("/api/v1/tenants/").json()["results"]
     assert [t["id"] for t in listed] == [a.pk]
@@ -104,7 +108,7 @@ def allow_only(tenant: Tenant, cidr: str) -> None:
 
 def test_the_workspace_in_the_path_applies_its_allowlist(api_for):
     # given B allows only 10.0.0.0/8, and the owner's current workspace is A
-    owner, a, b, colleague = two_workspaces()
+    owner, a, b, _colleague = two_workspaces()
     allow_only(b, "10.0.0.0/8")
     client = api_for(owner)
     assert client.post(f"/api/v1/tenants/{a.pk}/switch/").status_code == 200
@@ -129,7 +133,7 @@ def test_the_workspace_in_the_path_applies_its_allowlist(api_for):
 
 
 def test_a_token_of_an_allowlisted_workspace_is_refused_outside(api_for):
-    owner, a, b, _ = two_workspaces()
+    owner, a, _b, _ = two_workspaces()
     allow_only(a, "10.0.0.0/8")
     _, raw = services.api_token_create(user=owner, tenant=a, name="ci", scopes=None)
     refused = bearer(raw).get("/api/v1/assets/")
