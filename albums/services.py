@@ -518,17 +518,24 @@ def album_upload(
 
     _require(actor, album, CONTRIBUTOR)
     membership = actor.membership
+    reachable = None
     if (
         membership is None
         or membership.tenant_id != album.tenant_id
         or not membership.at_least(Role.EDITOR)
     ):
         # The share is the permission: upload as an editor of the album's workspace,
-        # for this one call only (nothing is stored).
+        # for this one call only (nothing is stored). Same bytes give back only what
+        # the share already shows them (or their own uploads), never anything else.
         membership = Membership(user=actor.user, tenant=album.tenant, role=Role.EDITOR)
+        reachable = selectors.reachable_assets(actor=actor, tenant_id=album.tenant_id)
     with transaction.atomic():
         asset, duplicate = gallery_services.asset_upload(
-            membership=membership, fileobj=fileobj, filename=filename, title=title
+            membership=membership,
+            fileobj=fileobj,
+            filename=filename,
+            title=title,
+            reachable=reachable,
         )
         album_items_add(actor=actor, album=album, assets=[asset])
     return asset, duplicate

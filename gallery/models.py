@@ -101,12 +101,9 @@ class Asset(models.Model):
     objects = AssetQuerySet.as_manager()
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=["tenant", "sha256"], name="gallery_asset_tenant_sha256"
-            ),
-        ]
         indexes = [
+            # Duplicate checks; not unique: see asset_upload (M5, issue 11).
+            models.Index(fields=["tenant", "sha256"], name="gallery_asset_tenant_sha"),
             models.Index(fields=["tenant", "-created_at", "-id"], name="gallery_asset_timeline"),
             models.Index(fields=["status", "updated_at"], name="gallery_asset_status"),
             models.Index(

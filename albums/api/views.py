@@ -307,6 +307,8 @@ class AlbumUploadView(APIView):
         )
         body = dict(AssetUploadOutputSerializer(asset).data)
         body["duplicate"] = duplicate
+        if not actor.is_member_of(album.tenant_id) and asset.owner_id != actor.user.pk:
+            body["owner"] = None  # no members' addresses for outsiders
         return Response(body, status=status.HTTP_200_OK if duplicate else status.HTTP_201_CREATED)
 
 
