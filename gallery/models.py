@@ -93,6 +93,9 @@ class Asset(models.Model):
     altitude = models.FloatField(null=True, blank=True)
     exif = models.JSONField(default=dict, blank=True)
     placeholder = models.CharField(max_length=100, blank=True, default="")
+    # Signed in every rendition URL: raised when access shrinks (visibility changes,
+    # trash), so URLs handed out before stop working (gallery.signing).
+    url_version = models.PositiveIntegerField(default=0)
     phash = models.BigIntegerField(null=True, blank=True)
     deleted_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)

@@ -399,8 +399,12 @@ def asset_update(*, membership: Membership, asset: Asset, data: dict[str, Any]) 
     if "visibility" in data:
         if data["visibility"] not in Visibility.values:
             raise ValidationFailed("Unknown visibility.", details={"field": "visibility"})
-        asset.visibility = data["visibility"]
-        changed.append("visibility")
+        if data["visibility"] != asset.visibility:
+            asset.visibility = data["visibility"]
+            changed.append("visibility")
+            # Revoke every rendition URL handed out so far (gallery.signing).
+            Asset.objects.filter(pk=asset.pk).update(url_version=F("url_version") + 1)
+            asset.refresh_from_db(fields=["url_version"])
     if changed:
         asset.save(update_fields=[*changed, "updated_at"])
     if "tags" in data:
@@ -417,7 +421,7 @@ def asset_delete(*, membership: Membership, assets: Sequence[Asset]) -> int:
     _require(membership, Role.EDITOR)
     ids = [a.pk for a in assets]
     count = Asset.objects.filter(pk__in=ids, deleted_at__isnull=True).update(
-        deleted_at=timezone.now()
+        deleted_at=timezone.now(), url_version=F("url_version") + 1
     )
     for asset_id in ids:
         events.emit("asset.trashed", {"tenant_id": membership.tenant_id, "asset_id": asset_id})
@@ -563,8 +567,8 @@ def asset_bulk(
         value = params.get("visibility")
         if value not in Visibility.values:
             raise ValidationFailed("Unknown visibility.", details={"field": "visibility"})
-        Asset.objects.filter(pk__in=[a.pk for a in assets]).update(
-            visibility=value, updated_at=timezone.now()
+        Asset.objects.filter(pk__in=[a.pk for a in assets]).exclude(visibility=value).update(
+            visibility=value, url_version=F("url_version") + 1, updated_at=timezone.now()
         )
     elif action == "rename":
         pattern = str(params.get("pattern", "")).strip()
