@@ -740,7 +740,8 @@ def _count_attempt(link: ShareLink, scope: str, window: int) -> int:
         INSERT INTO {table} (link_id, scope, count, window_ends)
         VALUES (%s, %s, 1, clock_timestamp() + make_interval(secs => %s))
         ON CONFLICT (link_id, scope) DO UPDATE SET
-            count = CASE WHEN {table}.window_ends <= clock_timestamp() THEN 1 ELSE {table}.count + 1 END,
+            count = CASE WHEN {table}.window_ends <= clock_timestamp()
+                THEN 1 ELSE {table}.count + 1 END,
             window_ends = CASE WHEN {table}.window_ends <= clock_timestamp()
                 THEN EXCLUDED.window_ends ELSE {table}.window_ends END
         RETURNING count
