@@ -128,7 +128,7 @@ class OutsiderAware:
 
 
 class AlbumOutputSerializer(OutsiderAware, serializers.ModelSerializer[Album]):
-    parent = serializers.SerializerMethodField(help_text="Null above what a share shows.")
+    parent = serializers.SerializerMethodField(help_text="Null above what a share shows.")  # type: ignore[assignment]
     cover = serializers.SerializerMethodField()
     stats = serializers.SerializerMethodField()
     access = serializers.SerializerMethodField()
