@@ -114,8 +114,8 @@ class TenantSwitchView(APIView):
         request=None, responses=TenantOutputSerializer, summary="Make a workspace current"
     )
     def post(self, request: Request, tenant_id: int) -> Response:
+        membership = membership_in(request, tenant_id)  # another workspace: 404, even for tokens
         require_session(request)
-        membership = membership_in(request, tenant_id)
         switch_tenant(request._request, membership.tenant)
         return Response(TenantOutputSerializer(_tenant_with_role(request, tenant_id)).data)
 

@@ -79,6 +79,9 @@ def test_token_cannot_switch_workspace(user):
         user=user, tenant=user.memberships.get(tenant__personal=True).tenant, name="t"
     )
     response = bearer(raw).post(f"/api/v1/tenants/{other.pk}/switch/")
+    assert response.status_code == 404  # a token reaches no other workspace
+    own = user.memberships.get(tenant__personal=True).tenant
+    response = bearer(raw).post(f"/api/v1/tenants/{own.pk}/switch/")
     assert response.status_code == 403
     assert response.json()["error"]["code"] == "session_required"
 

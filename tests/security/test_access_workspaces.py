@@ -63,11 +63,13 @@ def test_a_token_does_not_reach_another_workspace_of_its_user():
     assert b.name == "Beta"
     assert Membership.objects.get(tenant=b, user=colleague).role == Role.VIEWER
     assert not Invitation.objects.filter(tenant=b).exists()
-    # switching is for sessions: refused before any id is looked at
+    # switching is for sessions; another workspace's id stays missing
     for tenant_id in (b.pk, 999999):
         switch = client.post(f"/api/v1/tenants/{tenant_id}/switch/")
-        assert switch.status_code == 403
-        assert switch.json()["error"]["code"] == "session_required"
+        assert switch.status_code == 404
+    own = client.post(f"/api/v1/tenants/{a.pk}/switch/")
+    assert own.status_code == 403
+    assert own.json()["error"]["code"] == "session_required"
     # and its own workspace still works
     assert client.get(f"/api/v1/tenants/{a.pk}/members/").status_code == 200
     renamed = client.patch(f"/api/v1/tenants/{a.pk}/", {"name": "Alpha 2"}, format="json")
