@@ -27,16 +27,20 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
         if len(parts) != 2:
             raise exceptions.AuthenticationFailed("Malformed Authorization header.")
         raw_request = request._request
-        # Guessing tokens counts like wrong passwords, per IP; a locked IP is refused
-        # before any lookup.
-        if lockout.is_locked(raw_request, lockout.BEARER):
+        # Failures count per token prefix and address, and per address over many
+        # prefixes (accounts.lockout): a locked token or address is refused before any
+        # lookup, without locking everyone else's tokens behind the same address.
+        locked = lockout.bearer_locked(raw_request, parts[1])
+        if locked is not None:
             raise lockout.LockedOut(
-                "Too many invalid tokens from your address. Try again later.",
-                details={"retry_after": lockout.retry_after(raw_request, lockout.BEARER)},
+                "Too many invalid tokens. Try again later.",
+                details={"retry_after": lockout.retry_after(raw_request, locked)},
             )
         token = selectors.api_token_by_raw(raw=parts[1])
         if token is None:
-            lockout.record_failure(raw_request, lockout.BEARER, sender="lumina.bearer")
+            lockout.record_failure(
+                raw_request, lockout.bearer_name(parts[1]), sender="lumina.bearer"
+            )
             raise exceptions.AuthenticationFailed("Invalid, expired or revoked token.")
         services.api_token_touch(token=token, ip=client_ip(raw_request))
         audit.set_actor(token.user, token=token)

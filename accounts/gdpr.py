@@ -115,7 +115,32 @@ def _export_accounts(user: User, zf: zipfile.ZipFile) -> None:
             )
         ),
     )
-    _json(zf, "audit.json", [audit.as_row(e) for e in audit.audit_for_user(user=user)])
+    member_of = _member_of(user)
+    _json(
+        zf,
+        "audit.json",
+        [
+            audit.as_row(e)
+            for e in audit.audit_for_user(user=user)
+            if _workspace_of(e) is None or _workspace_of(e) in member_of
+        ],
+    )
+
+
+def _member_of(user: User) -> set[int]:
+    """Workspaces the user belongs to now. Of a workspace they left (or were removed
+    from), the export keeps only their own account data and the metadata of their own
+    uploads: no originals, albums or audit entries of it (they may hold colleagues' data
+    the user no longer has a right to)."""
+    return set(Membership.objects.filter(user=user).values_list("tenant_id", flat=True))
+
+
+def _workspace_of(entry: Any) -> int | None:
+    value = (entry.additional_data or {}).get("tenant_id")
+    try:
+        return int(value) if value is not None else None
+    except (TypeError, ValueError):
+        return None
 
 
 def _model(label: str) -> type[Model] | None:
@@ -142,10 +167,14 @@ def _export_assets(user: User, zf: zipfile.ZipFile) -> None:
     if asset_model is None:
         return
     rows = []
+    member_of = _member_of(user)
     for asset in asset_model.objects.filter(owner=user).order_by("pk").iterator():  # type: ignore[attr-defined]
         row = _plain(asset)
         key = getattr(asset, "original", "")
-        if key:
+        if getattr(asset, "tenant_id", None) not in member_of:
+            row["file_in_export"] = None  # a workspace the user left keeps its files
+            row["workspace_left"] = True
+        elif key:
             name = f"originals/{asset.pk}-{_safe(getattr(asset, 'original_filename', '') or key)}"
             try:
                 with (
@@ -170,7 +199,9 @@ def _export_albums(user: User, zf: zipfile.ZipFile) -> None:
     )
     if owner_field is None:
         return
-    albums = album_model.objects.filter(**{owner_field: user}).order_by("pk")  # type: ignore[attr-defined]
+    albums = album_model.objects.filter(  # type: ignore[attr-defined]
+        **{owner_field: user}, tenant_id__in=_member_of(user)
+    ).order_by("pk")
     _json(zf, "albums.json", [_plain(a, exclude=("password", "token_hash")) for a in albums])
 
 

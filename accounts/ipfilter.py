@@ -7,7 +7,7 @@ request in any other workspace costs no query.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.core.cache import cache
@@ -55,3 +55,23 @@ def workspace_ip_allowed(request: HttpRequest, membership: Callable[[], Any]) ->
     if found is None or found.tenant_id not in restricted:
         return True
     return tenant_ip_allowed(found.tenant, client_ip(request))
+
+
+def tenants_ip_allowed(request: HttpRequest, tenant_ids: Iterable[Any]) -> bool:
+    """Whether every one of these workspaces allows the request's IP: the workspace a
+    request is about (its URL, the object it reaches) applies its lists, not only the
+    current one. Costs no query unless one of them has lists."""
+    restricted = tenants_with_rules()
+    if not restricted:
+        return True
+    wanted: set[int] = set()
+    for value in tenant_ids:
+        try:
+            wanted.add(int(value))
+        except (TypeError, ValueError):
+            continue
+    wanted &= restricted
+    if not wanted:
+        return True
+    ip = client_ip(request)
+    return all(tenant_ip_allowed(t, ip) for t in Tenant.objects.filter(pk__in=wanted))

@@ -27,9 +27,14 @@ from lumina.core.net import client_ip
 
 from .models import User
 
-# Failed Bearer tokens are counted under this name (per IP): guessing tokens locks the
-# address out of token authentication.
+# Failed Bearer tokens are counted under "<api-token>:<the token's first 10 characters>"
+# per IP (axes' (username, IP) pairs): a stale token retried behind a NAT locks only that
+# token out. An address is locked out of token authentication altogether once tokens of
+# BEARER_IP_FACTOR x LUMINA_LOCKOUT_FAILURES different prefixes failed from it within the
+# cool-off: that is guessing, not a few forgotten scripts.
 BEARER = "<api-token>"
+BEARER_PREFIX_CHARS = 10  # "lum_" and the six characters shown as the token's prefix
+BEARER_IP_FACTOR = 4
 
 
 class LockedOut(LuminaError):
@@ -50,7 +55,7 @@ def username_from(request: HttpRequest | None, credentials: dict[str, Any] | Non
     # Bounded by the lockout table's column: forms refuse longer logins already, and
     # whatever else calls in (tokens, the 2FA step) must not be able to break it.
     value = str(value).strip().lower()[:255]
-    if value == BEARER or "@" in value:
+    if value.startswith(BEARER) or "@" in value:
         return value
     found = User.objects.filter(username__iexact=value).values_list("email", flat=True).first()
     return found or value
@@ -88,6 +93,34 @@ def record_failure(request: HttpRequest, username: str, *, sender: str = "lumina
     user_login_failed.send(sender=sender, credentials=_credentials(username), request=request)
 
 
+def bearer_name(raw: str) -> str:
+    """The name a presented token's failures are counted under."""
+    return f"{BEARER}:{raw[:BEARER_PREFIX_CHARS]}"
+
+
+def bearer_ip_locked(request: HttpRequest) -> bool:
+    """Whether tokens of enough different prefixes failed from this address within the
+    cool-off to call it guessing (one row per prefix and address in axes' table)."""
+    if not getattr(settings, "AXES_ENABLED", True):
+        return False
+    attempts = AccessAttempt.objects.filter(
+        ip_address=client_ip(request), username__startswith=f"{BEARER}:"
+    )
+    cool_off = get_cool_off(request)
+    if cool_off is not None:
+        attempts = attempts.filter(attempt_time__gte=timezone.now() - cool_off)
+    return attempts.count() >= int(settings.AXES_FAILURE_LIMIT) * BEARER_IP_FACTOR
+
+
+def bearer_locked(request: HttpRequest, raw: str) -> str | None:
+    """The name of the lock a presented token is under (its prefix's, or the whole
+    address's), else None."""
+    if bearer_ip_locked(request):
+        return BEARER
+    name = bearer_name(raw)
+    return name if is_locked(request, name) else None
+
+
 def reset(request: HttpRequest, username: str) -> None:
     AxesProxyHandler.reset_attempts(ip_address=client_ip(request), username=username)
 
@@ -98,7 +131,9 @@ def retry_after(request: HttpRequest, username: str | None) -> int:
     if cool_off is None:
         return 0
     attempts = AccessAttempt.objects.filter(ip_address=client_ip(request))
-    if username:
+    if username == BEARER:  # the address's lock: its latest failed token
+        attempts = attempts.filter(username__startswith=f"{BEARER}:")
+    elif username:
         attempts = attempts.filter(username=username)
     last: datetime | None = (
         attempts.order_by("-attempt_time").values_list("attempt_time", flat=True).first()

@@ -10,9 +10,9 @@ from rest_framework.request import Request
 from lumina.core.errors import LuminaError
 
 from . import audit, scopes
-from .ipfilter import workspace_ip_allowed
-from .models import ApiToken
-from .tenancy import request_membership
+from .ipfilter import tenants_ip_allowed, workspace_ip_allowed
+from .models import ApiToken, Membership
+from .tenancy import SessionRequired, request_membership
 
 
 class InsufficientScope(LuminaError):
@@ -28,7 +28,8 @@ class WorkspaceIPForbidden(LuminaError):
 
 
 class TokenScopePermission(BasePermission):
-    """A Bearer token acts only within its scopes; session users are not scope-limited."""
+    """A Bearer token acts only within its scopes, as ``scopes.OPERATIONS`` says for this
+    operation (the one place they are decided); session users are not scope-limited."""
 
     def has_permission(self, request: Request, view: Any) -> bool:
         if request.user and request.user.is_authenticated:
@@ -38,25 +39,48 @@ class TokenScopePermission(BasePermission):
         token = request.auth
         if not isinstance(token, ApiToken):
             return True
-        needed = scopes.required_scope(method=request.method or "GET", path=request.path, view=view)
+        match = getattr(request._request, "resolver_match", None)
+        needed = scopes.required(
+            url_name=match.url_name if match else None, method=request.method or "GET"
+        )
         if needed is None:
             raise InsufficientScope(
                 "API tokens cannot use this endpoint.", details={"required": None}
             )
-        if needed and needed not in scopes.effective(token.scopes):
+        if isinstance(needed, scopes.SessionOnly):
+            raise SessionRequired()
+        missing = sorted(needed - scopes.effective(token.scopes))
+        if missing:
             raise InsufficientScope(
-                f"This token lacks the scope {needed!r}.",
-                details={"required": needed, "granted": sorted(token.scopes or [])},
+                f"This token lacks the scope(s) {', '.join(missing)}.",
+                details={
+                    "required": sorted(needed),
+                    "missing": missing,
+                    "granted": sorted(token.scopes or []),
+                },
             )
         return True
 
 
 class WorkspaceIPPermission(BasePermission):
-    """The current workspace's IP allow and block lists (``Tenant.settings``)."""
+    """The IP allow and block lists (``Tenant.settings``) of every workspace the request
+    is about: the current one (the token's, with Bearer) and the one named in the URL
+    (``tenant_id``). Objects reached in other workspaces (albums shared from elsewhere)
+    are checked where they are resolved (``albums.selectors.album_get``)."""
 
     def has_permission(self, request: Request, view: Any) -> bool:
         if not request.user or not request.user.is_authenticated:
             return True
         if not workspace_ip_allowed(request._request, lambda: request_membership(request)):
             raise WorkspaceIPForbidden()
+        named = (getattr(view, "kwargs", None) or {}).get("tenant_id")
+        if named is not None and not tenants_ip_allowed(request._request, [named]):
+            # Only for a workspace the caller reaches: for any other the view answers
+            # 404, so the lists never tell outsiders that a workspace exists.
+            token = request.auth if isinstance(request.auth, ApiToken) else None
+            reachable = (token is None or str(token.tenant_id) == str(named)) and (
+                Membership.objects.filter(user=request.user, tenant_id=named).exists()
+            )
+            if reachable:
+                raise WorkspaceIPForbidden()
         return True

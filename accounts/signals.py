@@ -71,7 +71,7 @@ def on_sign_in_failed(
     from .lockout import BEARER, username_from
 
     name = username_from(request, credentials)
-    if not name or name == BEARER or sender == "lumina.otp":
+    if not name or name.startswith(BEARER) or sender == "lumina.otp":
         return  # token guesses and wrong codes are counted, and audited where they happen
     found = User.objects.filter(email__iexact=name).first()
     if found is not None:

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from lumina.core.errors import PermissionDenied
+from lumina.core.errors import LuminaError, NotFound, PermissionDenied
 
 from . import selectors
-from .models import Membership, Tenant, User
+from .models import ApiToken, Membership, Tenant, User
 
 SESSION_KEY = "lumina_tenant_id"
 
@@ -62,3 +63,39 @@ def request_membership(request: Any) -> Membership | None:
         found = current_membership(request)
         request._lumina_membership = found
     return found
+
+
+class SessionRequired(LuminaError):
+    code = "session_required"
+    status = 403
+    default_message = "API tokens are bound to one workspace; sign in to do that."
+
+
+def request_token(request: Any) -> ApiToken | None:
+    """The API token a request authenticated with, if any."""
+    token = getattr(request, "auth", None)
+    return token if isinstance(token, ApiToken) else None
+
+
+def require_session(request: Any) -> None:
+    """Acts beyond one workspace (creating workspaces) are for people, not tokens."""
+    if request_token(request) is not None:
+        raise SessionRequired()
+
+
+def membership_in(request: Any, tenant_id: Any) -> Membership:
+    """The caller's membership in the workspace named by a URL. A token reaches only its
+    own workspace: any other id is missing (404), exactly like one that does not exist."""
+    token = request_token(request)
+    if token is not None and str(token.tenant_id) != str(tenant_id):
+        raise NotFound("Workspace not found.")
+    return selectors.membership_get(user=request_user(request), tenant_id=tenant_id)
+
+
+def reachable_tenants(request: Any) -> QuerySet[Tenant]:
+    """The workspaces a request may list: the user's, or only the token's."""
+    tenants = selectors.tenant_list(user=request_user(request))
+    token = request_token(request)
+    if token is not None:
+        tenants = tenants.filter(pk=token.tenant_id)
+    return tenants

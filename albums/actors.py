@@ -7,6 +7,7 @@ from typing import Any
 
 from accounts.models import ApiToken
 from accounts.tenancy import request_membership, request_user
+from lumina.core.net import client_ip
 
 from .selectors import Actor
 
@@ -19,4 +20,5 @@ def actor_for(request: Any) -> Actor:
         user=request_user(request),
         membership=request_membership(request),
         shared=not isinstance(token, ApiToken),
+        ip=client_ip(getattr(request, "_request", request)),
     )

@@ -229,6 +229,27 @@ class ShareAccess(models.Model):
         return f"{self.link_id} {self.what} {self.at:%Y-%m-%d %H:%M}"
 
 
+class SharePasswordAttempts(models.Model):
+    """Password guesses on one link in the current window, per address (``scope`` is
+    the IP) and for the whole link (``scope`` "*"). Counted in PostgreSQL with one
+    atomic upsert before the password is checked (albums.services.share_password_check),
+    so parallel guesses cannot all slip under the limit, whatever the cache."""
+
+    link = models.ForeignKey(ShareLink, on_delete=models.CASCADE, related_name="+")
+    scope = models.CharField(max_length=64)
+    count = models.PositiveIntegerField(default=0)
+    window_ends = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["link", "scope"], name="albums_share_pw_scope"),
+        ]
+        indexes = [models.Index(fields=["window_ends"], name="albums_share_pw_window")]
+
+    def __str__(self) -> str:
+        return f"{self.link_id}:{self.scope}={self.count}"
+
+
 class ShareRole(models.TextChoices):
     VIEWER = "viewer", _("Viewer")
     CONTRIBUTOR = "contributor", _("Contributor")

@@ -70,10 +70,16 @@ class Actor:
     user: User
     membership: Membership | None
     shared: bool = True
+    # The request's client address, for the IP lists of the workspace an album belongs
+    # to (None: no network, e.g. a task or a shell).
+    ip: str | None = None
 
     @property
     def tenant_id(self) -> int | None:
         return self.membership.tenant_id if self.membership else None
+
+    def is_member_of(self, tenant_id: int) -> bool:
+        return self.membership is not None and self.membership.tenant_id == tenant_id
 
 
 def at_least(access: str | None, needed: str) -> bool:
@@ -118,18 +124,25 @@ def ancestors(album_id: int) -> list[tuple[int, int | None, str]]:
 
 def descendant_ids(album_id: int) -> list[int]:
     """The album and everything under it, one query."""
+    return descendants_of([album_id])
+
+
+def descendants_of(album_ids: Sequence[int]) -> list[int]:
+    """These albums and everything under them, one query."""
+    if not album_ids:
+        return []
     sql = f"""
         WITH RECURSIVE down(id, depth) AS (
-            SELECT id, 0 FROM {_table()} WHERE id = %s
+            SELECT id, 0 FROM {_table()} WHERE id = ANY(%s)
             UNION ALL
             SELECT a.id, down.depth + 1
             FROM {_table()} a JOIN down ON a.parent_id = down.id
             WHERE down.depth < %s
         )
-        SELECT id FROM down
+        SELECT DISTINCT id FROM down
     """  # noqa: S608  # nosec B608  # the table name is ours, values are parameters
     with connection.cursor() as cursor:
-        cursor.execute(sql, [album_id, _MAX_DEPTH])
+        cursor.execute(sql, [list(album_ids), _MAX_DEPTH])
         return [row[0] for row in cursor.fetchall()]
 
 
@@ -223,7 +236,9 @@ def album_get(*, actor: Actor, album_id: Any, needed: str = VIEWER) -> Album:
     access = _access(actor, album, lineage)
     if access is None:
         raise NotFound("Album not found.")
-    member = actor.membership is not None and actor.membership.tenant_id == album.tenant_id
+    member = actor.is_member_of(album.tenant_id)
+    if not member and actor.ip is not None:
+        _check_workspace_ip(album.tenant_id, actor.ip)
     start = 0 if member else _shared_root(actor, lineage)
     album.access = access  # type: ignore[attr-defined]
     album.lineage = lineage[start:]  # type: ignore[attr-defined]
@@ -231,6 +246,20 @@ def album_get(*, actor: Actor, album_id: Any, needed: str = VIEWER) -> Album:
     if not at_least(access, needed):
         raise AlbumForbidden()
     return album
+
+
+def _check_workspace_ip(tenant_id: int, ip: str) -> None:
+    """Someone reaching an album from another workspace (a share) is held to the IP
+    lists of the album's workspace, like its members."""
+    from accounts.ipfilter import tenant_ip_allowed, tenants_with_rules
+    from accounts.models import Tenant
+    from accounts.permissions import WorkspaceIPForbidden
+
+    if tenant_id not in tenants_with_rules():
+        return
+    tenant = Tenant.objects.filter(pk=tenant_id).first()
+    if tenant is not None and not tenant_ip_allowed(tenant, ip):
+        raise WorkspaceIPForbidden()
 
 
 def album_access(*, actor: Actor, album: Album) -> str | None:
@@ -565,9 +594,39 @@ def selection_assets(*, actor: Actor, ids: Sequence[Any]) -> list[Asset]:
     return [found[i] for i in wanted]
 
 
+def shared_album_ids(*, actor: Actor, tenant_id: int) -> list[int]:
+    """Albums of ``tenant_id`` the actor reaches through shares (the shared albums and
+    everything under them)."""
+    roots = list(
+        AlbumShare.objects.active()
+        .for_user(actor.user)
+        .filter(album__tenant_id=tenant_id)
+        .values_list("album_id", flat=True)
+    )
+    return descendants_of(roots)
+
+
+def reachable_assets(*, actor: Actor, tenant_id: int) -> QuerySet[Asset]:
+    """The one rule for which assets of a workspace an actor may use (add to albums,
+    pick, de-duplicate against): alive and visible to them, and, for someone who is not
+    a member working in that workspace, only what a share already shows them (items of
+    the shared albums) or what they uploaded themselves. How the actor reached the
+    workspace decides, not only its id."""
+    qs = Asset.objects.for_tenant(tenant_id).filter(asset_visibility(actor.user))
+    if actor.is_member_of(tenant_id):
+        return qs
+    if not actor.shared:
+        return qs.none()
+    shown = AlbumItem.objects.filter(
+        asset=OuterRef("pk"), album_id__in=shared_album_ids(actor=actor, tenant_id=tenant_id)
+    )
+    return qs.filter(Q(owner=actor.user) | Exists(shown))
+
+
 def addable_assets(*, actor: Actor, album: Album, ids: Sequence[Any]) -> list[Asset]:
-    """Assets the actor may put into ``album``: alive, in the album's workspace and
-    visible to them. Any other id refuses the request (404), naming it."""
+    """Assets the actor may put into ``album``: ``reachable_assets`` of the album's
+    workspace. Any other id refuses the request (404), naming it, exactly as an id that
+    does not exist."""
     try:
         wanted = list(dict.fromkeys(int(i) for i in ids))
     except (TypeError, ValueError):
@@ -576,9 +635,7 @@ def addable_assets(*, actor: Actor, album: Album, ids: Sequence[Any]) -> list[As
         ) from None
     found = {
         a.pk: a
-        for a in Asset.objects.for_tenant(album.tenant_id)
-        .filter(asset_visibility(actor.user))
-        .filter(pk__in=wanted)
+        for a in reachable_assets(actor=actor, tenant_id=album.tenant_id).filter(pk__in=wanted)
     }
     missing = [i for i in wanted if i not in found]
     if missing:
@@ -587,11 +644,11 @@ def addable_assets(*, actor: Actor, album: Album, ids: Sequence[Any]) -> list[As
 
 
 def picker_assets(*, actor: Actor, album: Album) -> QuerySet[Asset]:
-    """Assets of the album's workspace the actor may see that are not in it yet."""
+    """Assets the actor may add (``reachable_assets``) that are not in the album yet."""
     inside = AlbumItem.objects.filter(album=album, asset=OuterRef("pk"))
     return (
-        Asset.objects.for_tenant(album.tenant_id)
-        .filter(asset_visibility(actor.user), status=Status.READY)
+        reachable_assets(actor=actor, tenant_id=album.tenant_id)
+        .filter(status=Status.READY)
         .exclude(Exists(inside))
         .order_by("-created_at", "-id")
     )

@@ -12,7 +12,6 @@ from typing import IO, Any
 
 from django.conf import settings
 from django.contrib.auth.hashers import check_password, make_password
-from django.core.cache import cache
 from django.core.mail import send_mail
 from django.db import connection, transaction
 from django.db.models import F, Q
@@ -45,6 +44,7 @@ from .models import (
     AlbumShare,
     ShareAccess,
     ShareLink,
+    SharePasswordAttempts,
     ShareRole,
     SortDirection,
     SortMode,
@@ -436,10 +436,18 @@ def album_items_add(
     where they are. Contributors may add; the caller resolved the assets."""
     _require(actor, album, CONTRIBUTOR)
     _check_count(assets)
-    if any(a.tenant_id != album.tenant_id for a in assets):
+    wanted = {a.pk for a in assets}
+    reachable = set(
+        selectors.reachable_assets(actor=actor, tenant_id=album.tenant_id)
+        .filter(pk__in=wanted)
+        .values_list("pk", flat=True)
+    )
+    if wanted - reachable:
         from lumina.core.errors import NotFound
 
-        raise NotFound("Some assets were not found.")
+        raise NotFound(
+            "Some assets were not found.", details={"missing": sorted(wanted - reachable)[:100]}
+        )
     _lock_album(album)
     present = set(
         AlbumItem.objects.filter(album=album, asset__in=assets).values_list("asset_id", flat=True)
@@ -558,17 +566,24 @@ def album_upload(
 
     _require(actor, album, CONTRIBUTOR)
     membership = actor.membership
+    reachable = None
     if (
         membership is None
         or membership.tenant_id != album.tenant_id
         or not membership.at_least(Role.EDITOR)
     ):
         # The share is the permission: upload as an editor of the album's workspace,
-        # for this one call only (nothing is stored).
+        # for this one call only (nothing is stored). Same bytes give back only what
+        # the share already shows them (or their own uploads), never anything else.
         membership = Membership(user=actor.user, tenant=album.tenant, role=Role.EDITOR)
+        reachable = selectors.reachable_assets(actor=actor, tenant_id=album.tenant_id)
     with transaction.atomic():
         asset, duplicate = gallery_services.asset_upload(
-            membership=membership, fileobj=fileobj, filename=filename, title=title
+            membership=membership,
+            fileobj=fileobj,
+            filename=filename,
+            title=title,
+            reachable=reachable,
         )
         album_items_add(actor=actor, album=album, assets=[asset])
     return asset, duplicate
@@ -806,35 +821,51 @@ def share_link_count_download(
     raise DownloadLimitReached()
 
 
-def _attempt_keys(link: ShareLink, ip: str) -> tuple[str, str]:
-    return f"albums:share-pw:{link.pk}:{ip}", f"albums:share-pw:{link.pk}:*"
+LINK_SCOPE = "*"
 
 
-def _bump(key: str, window: int) -> None:
-    cache.add(key, 0, timeout=window)
-    try:
-        cache.incr(key)
-    except ValueError:  # expired in between
-        cache.set(key, 1, timeout=window)
+def _count_attempt(link: ShareLink, scope: str, window: int) -> int:
+    """Count one guess and return the count in the current window, atomically: one
+    upsert whose row lock makes parallel guesses take turns (autocommit: the count
+    stays even when the guess is refused). ``clock_timestamp()``, not ``now()``: the
+    time of the statement, even inside a longer transaction."""
+    table = connection.ops.quote_name(SharePasswordAttempts._meta.db_table)
+    sql = f"""
+        INSERT INTO {table} (link_id, scope, count, window_ends)
+        VALUES (%s, %s, 1, clock_timestamp() + make_interval(secs => %s))
+        ON CONFLICT (link_id, scope) DO UPDATE SET
+            count = CASE WHEN {table}.window_ends <= clock_timestamp()
+                THEN 1 ELSE {table}.count + 1 END,
+            window_ends = CASE WHEN {table}.window_ends <= clock_timestamp()
+                THEN EXCLUDED.window_ends ELSE {table}.window_ends END
+        RETURNING count
+    """  # noqa: S608  # nosec B608  # the table name is ours, values are parameters
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [link.pk, scope[:64], window])
+        return int(cursor.fetchone()[0])
 
 
 def share_password_check(
     *, link: ShareLink, password: str, ip: str = "", user_agent: str = ""
 ) -> None:
-    """Check a visitor's password. Wrong guesses are counted per address and per link
-    (many addresses guessing together) in the cache; past the limit every guess,
-    right or wrong, is refused until the window has passed."""
-    per_ip, per_link = _attempt_keys(link, ip)
+    """Check a visitor's password. Every guess is counted first, per address and per
+    link (many addresses guessing together), atomically in PostgreSQL; past the limit
+    the guess is refused without being checked, right or wrong, until the window has
+    passed. A right password clears the address's count and gives back its place in
+    the link's."""
     limit = int(settings.LUMINA_SHARE_PASSWORD_ATTEMPTS)
     window = int(settings.LUMINA_SHARE_PASSWORD_WINDOW)
-    if (cache.get(per_ip) or 0) >= limit or (cache.get(per_link) or 0) >= limit * 10:
+    per_ip = _count_attempt(link, f"ip:{ip}", window)
+    per_link = _count_attempt(link, LINK_SCOPE, window)
+    if per_ip > limit or per_link > limit * 10:
         share_access_record(link=link, what=AccessKind.THROTTLED, ip=ip, user_agent=user_agent)
         raise SharePasswordThrottled(details={"retry_after": window})
     if link.password and check_password(password or "", link.password):
-        cache.delete(per_ip)
+        SharePasswordAttempts.objects.filter(link=link, scope=f"ip:{ip}"[:64]).delete()
+        SharePasswordAttempts.objects.filter(link=link, scope=LINK_SCOPE, count__gt=0).update(
+            count=F("count") - 1
+        )
         return
-    _bump(per_ip, window)
-    _bump(per_link, window)
     share_access_record(link=link, what=AccessKind.PASSWORD_FAILED, ip=ip, user_agent=user_agent)
     raise SharePasswordWrong()
 
@@ -848,6 +879,7 @@ def password_fingerprint(link: ShareLink) -> str:
 def share_access_purge(*, older_than_days: int) -> int:
     cutoff = timezone.now() - timedelta(days=older_than_days)
     deleted, _ = ShareAccess.objects.filter(at__lt=cutoff).delete()
+    SharePasswordAttempts.objects.filter(window_ends__lt=timezone.now()).delete()
     if deleted:
         audit.record("share_access.purged", data={"count": deleted})
     return deleted

@@ -12,6 +12,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
@@ -124,6 +125,8 @@ def _friendly(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpRespon
         except LuminaError as exc:
             if exc.status == 404:
                 raise Http404(exc.message) from None
+            if exc.code == "ip_not_allowed":
+                raise DjangoPermissionDenied(exc.message) from None
             messages.error(request, exc.message)
             album_id = kwargs.get("album_id")
             if album_id is not None:
@@ -139,6 +142,8 @@ def _album_or_404(actor: Actor, album_id: Any, needed: str = selectors.VIEWER) -
     except LuminaError as exc:
         if exc.status == 404:
             raise Http404 from None
+        if exc.code == "ip_not_allowed":  # the album's workspace refuses this network
+            raise DjangoPermissionDenied(exc.message) from None
         raise
 
 

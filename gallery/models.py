@@ -93,6 +93,9 @@ class Asset(models.Model):
     altitude = models.FloatField(null=True, blank=True)
     exif = models.JSONField(default=dict, blank=True)
     placeholder = models.CharField(max_length=100, blank=True, default="")
+    # Signed in every rendition URL: raised when access shrinks (visibility changes,
+    # trash), so URLs handed out before stop working (gallery.signing).
+    url_version = models.PositiveIntegerField(default=0)
     phash = models.BigIntegerField(null=True, blank=True)
     deleted_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
@@ -101,12 +104,9 @@ class Asset(models.Model):
     objects = AssetQuerySet.as_manager()
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=["tenant", "sha256"], name="gallery_asset_tenant_sha256"
-            ),
-        ]
         indexes = [
+            # Duplicate checks; not unique: see asset_upload (M5, issue 11).
+            models.Index(fields=["tenant", "sha256"], name="gallery_asset_tenant_sha"),
             models.Index(fields=["tenant", "-created_at", "-id"], name="gallery_asset_timeline"),
             models.Index(fields=["status", "updated_at"], name="gallery_asset_status"),
             models.Index(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
 from collections.abc import Iterable, Sequence
@@ -10,8 +11,8 @@ from typing import IO, Any
 
 from django.conf import settings
 from django.core.files import File
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F, Q, QuerySet
 from django.db.models.functions import Lower
 from django.utils import timezone
 
@@ -24,7 +25,17 @@ from lumina.core.text import clean_text, strip_unsafe
 
 from . import storage
 from .errors import BulkTooLarge
-from .models import Asset, AssetTag, Favorite, Rendition, Status, StorageUsage, Tag, Visibility
+from .models import (
+    Asset,
+    AssetTag,
+    Favorite,
+    Rendition,
+    Status,
+    StorageUsage,
+    Tag,
+    Visibility,
+    visible_q,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -139,11 +150,15 @@ def asset_upload(
     tags: Iterable[str] | str | None = None,
     visibility: str | None = None,
     relative_path: str = "",
+    reachable: QuerySet[Asset] | None = None,
 ) -> tuple[Asset, bool]:
     """Validate, store and record an upload; processing is queued on commit.
 
     Returns ``(asset, duplicate)``: the same bytes in the same workspace give back the
-    asset that exists (restored from the trash if it was there), and nothing new.
+    asset that exists only when the uploader may see it (``dedup_candidates``; their own
+    is restored from the trash); otherwise a new asset is made over the same stored
+    bytes, exactly as for a fresh upload. ``reachable`` narrows what may be given back
+    (an outsider uploading through a shared album: what the share shows them).
     ``relative_path`` is where the file sat in an uploaded folder ("Trip/Day 1/a.jpg");
     its folder is announced in an ``asset.foldered`` event (albums file the asset).
     """
@@ -155,6 +170,7 @@ def asset_upload(
         description=description,
         tags=tags,
         visibility=visibility,
+        reachable=reachable,
     )
     if not duplicate:
         audit.record(
@@ -192,6 +208,7 @@ def _upload(
     description: str,
     tags: Iterable[str] | str | None,
     visibility: str | None,
+    reachable: QuerySet[Asset] | None = None,
 ) -> tuple[Asset, bool]:
     from .validators import inspect_data, read_upload
 
@@ -211,31 +228,36 @@ def _upload(
         fileobj, filename=filename, max_bytes=settings.LUMINA_MAX_UPLOAD_BYTES
     )
     tenant = membership.tenant
-
-    existing = Asset.objects.filter(tenant=tenant, sha256=sha256).first()
-    if existing is not None:
-        if existing.deleted_at is not None:
-            asset_restore(membership=membership, assets=[existing])
-            existing.refresh_from_db()
-        return existing, True
-
-    info = inspect_data(
-        data,
-        sha256=sha256,
-        filename=filename,
-        max_pixels=settings.LUMINA_MAX_PIXELS,
-        max_frames=settings.LUMINA_MAX_FRAMES,
-    )
-    del data  # the original is stored from the file object, not from this copy
-
-    key = storage.original_key(tenant_id=tenant.pk, sha256=info.sha256, fmt=info.format)
-    key_existed = storage.storage().exists(key)
-    try:
-        with transaction.atomic():
+    with transaction.atomic():
+        # Uploads and purges of the same bytes in one workspace take turns, so a purge
+        # never deletes a file an upload is about to use, nor two uploads race.
+        _lock_bytes(tenant.pk, sha256)
+        # The hash first: known bytes the uploader can see are answered without decoding
+        # anything (L8); bytes they cannot see make a new asset (M5).
+        existing = dedup_candidates(
+            membership=membership, sha256=sha256, reachable=reachable
+        ).first()
+        if existing is not None:
+            if existing.deleted_at is not None:  # only ever the uploader's own
+                asset_restore(membership=membership, assets=[existing])
+                existing.refresh_from_db()
+            return existing, True
+        info = inspect_data(
+            data,
+            sha256=sha256,
+            filename=filename,
+            max_pixels=settings.LUMINA_MAX_PIXELS,
+            max_frames=settings.LUMINA_MAX_FRAMES,
+        )
+        del data  # the original is stored from the file object, not from this copy
+        key = storage.original_key(tenant_id=tenant.pk, sha256=info.sha256, fmt=info.format)
+        key_existed = storage.storage().exists(key)
+        try:
             usage = _usage_locked(tenant.pk)
             _check_quota(tenant, usage, info.bytes, filename)
-            fileobj.seek(0)
-            storage.save(key, File(fileobj, name=key))
+            if not key_existed:  # same key, same bytes: another asset's file is left alone
+                fileobj.seek(0)
+                storage.save(key, File(fileobj, name=key))
             asset = Asset.objects.create(
                 tenant=tenant,
                 owner=membership.user,
@@ -253,21 +275,40 @@ def _upload(
                 visibility=visibility,
             )
             _add_tags([asset], tags_ensure(tenant_id=tenant.pk, names=tag_names))
+            # Counted in full even over shared bytes: the quota answers as for a fresh
+            # upload (no oracle), and each purge gives back what its asset counted.
             usage_add(tenant_id=tenant.pk, originals=info.bytes, assets=1)
             _queue_processing(asset.pk)
             events.emit("asset.created", {"tenant_id": tenant.pk, "asset_id": asset.pk})
-    except IntegrityError:
-        # The same bytes were uploaded concurrently: theirs won; the key holds the
-        # same bytes, so it stays.
-        winner = Asset.objects.filter(tenant=tenant, sha256=info.sha256).first()
-        if winner is None:
+        except BaseException:
+            if not key_existed:  # still under the lock: nobody else uses it yet
+                storage.delete(key)
             raise
-        return winner, True
-    except BaseException:
-        if not key_existed:
-            storage.delete(key)
-        raise
     return asset, False
+
+
+def _lock_bytes(tenant_id: int, sha256: str) -> None:
+    """A transaction-scoped PostgreSQL advisory lock on (workspace, content hash)."""
+    digest = hashlib.sha256(f"lumina.bytes:{tenant_id}:{sha256}".encode()).digest()
+    key = int.from_bytes(digest[:8], "big", signed=True)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
+
+
+def dedup_candidates(
+    *, membership: Membership, sha256: str, reachable: QuerySet[Asset] | None = None
+) -> QuerySet[Asset]:
+    """Assets with these bytes an upload may give back: alive and visible to the
+    uploader, or their own in the trash (to restore), and within ``reachable`` when
+    given. Never another user's private or trashed asset: those get a new asset."""
+    user = membership.user
+    qs = Asset.objects.filter(tenant_id=membership.tenant_id, sha256=sha256).filter(
+        visible_q(user) | Q(owner=user, deleted_at__isnull=False)
+    )
+    if reachable is not None:
+        qs = qs.filter(pk__in=reachable.values("pk"))
+    # The living one first, then the uploader's own.
+    return qs.order_by(F("deleted_at").asc(nulls_first=True), "id")
 
 
 def asset_process(*, asset_id: int) -> Asset | None:
@@ -387,8 +428,12 @@ def asset_update(*, membership: Membership, asset: Asset, data: dict[str, Any]) 
     if "visibility" in data:
         if data["visibility"] not in Visibility.values:
             raise ValidationFailed("Unknown visibility.", details={"field": "visibility"})
-        asset.visibility = data["visibility"]
-        changed.append("visibility")
+        if data["visibility"] != asset.visibility:
+            asset.visibility = data["visibility"]
+            changed.append("visibility")
+            # Revoke every rendition URL handed out so far (gallery.signing).
+            Asset.objects.filter(pk=asset.pk).update(url_version=F("url_version") + 1)
+            asset.refresh_from_db(fields=["url_version"])
     if changed:
         asset.save(update_fields=[*changed, "updated_at"])
     if "tags" in data:
@@ -413,7 +458,7 @@ def asset_delete(*, membership: Membership, assets: Sequence[Asset]) -> int:
     _require(membership, Role.EDITOR)
     ids = [a.pk for a in assets]
     count = Asset.objects.filter(pk__in=ids, deleted_at__isnull=True).update(
-        deleted_at=timezone.now()
+        deleted_at=timezone.now(), url_version=F("url_version") + 1
     )
     audit.record(
         "asset.trashed", actor=membership.user, targets=assets, tenant=membership.tenant_id
@@ -442,12 +487,12 @@ def _purge(queryset: Any, verb: str = "trash.purged", actor: Any = None) -> int:
     assets = list(queryset.prefetch_related("renditions"))
     if not assets:
         return 0
-    keys: list[str] = []
+    files: list[tuple[int, str, list[str]]] = []
     with transaction.atomic():
         for asset in assets:
             rendition_bytes = sum(r.bytes for r in asset.renditions.all())
-            keys.append(asset.original)
-            keys.extend(r.file for r in asset.renditions.all())
+            keys = [asset.original, *(r.file for r in asset.renditions.all())]
+            files.append((asset.tenant_id, asset.sha256, keys))
             usage_add(
                 tenant_id=asset.tenant_id,
                 originals=-asset.bytes,
@@ -458,16 +503,27 @@ def _purge(queryset: Any, verb: str = "trash.purged", actor: Any = None) -> int:
         audit.record_per_tenant(verb, objects=assets, actor=actor)
         for asset in assets:
             events.emit("asset.deleted", {"tenant_id": asset.tenant_id, "asset_id": asset.pk})
-
-        def remove_files() -> None:
-            for key in keys:
-                try:
-                    storage.delete(key)
-                except Exception:  # a stray file is recoverable; keep deleting the rest
-                    logger.exception("could not delete %s", key)
-
-        transaction.on_commit(remove_files)
+        transaction.on_commit(lambda: _remove_unused_files(files))
     return len(assets)
+
+
+def _remove_unused_files(files: list[tuple[int, str, list[str]]]) -> None:
+    """Delete stored files no asset uses any more: assets share the files of the same
+    bytes (``asset_upload``), so a key goes only with the last asset using it. Under
+    the bytes' lock, so an upload of the same bytes either committed its asset before
+    (the key is kept) or stores the file again after."""
+    for tenant_id, sha256, keys in files:
+        try:
+            with transaction.atomic():
+                _lock_bytes(tenant_id, sha256)
+                used = set(
+                    Asset.objects.filter(original__in=keys).values_list("original", flat=True)
+                ) | set(Rendition.objects.filter(file__in=keys).values_list("file", flat=True))
+                for key in keys:
+                    if key not in used:
+                        storage.delete(key)
+        except Exception:  # a stray file is recoverable; keep deleting the rest
+            logger.exception("could not delete the files of %s in workspace %s", sha256, tenant_id)
 
 
 def trash_empty(*, membership: Membership) -> int:
@@ -613,8 +669,8 @@ def asset_bulk(
         value = params.get("visibility")
         if value not in Visibility.values:
             raise ValidationFailed("Unknown visibility.", details={"field": "visibility"})
-        Asset.objects.filter(pk__in=[a.pk for a in assets]).update(
-            visibility=value, updated_at=timezone.now()
+        Asset.objects.filter(pk__in=[a.pk for a in assets]).exclude(visibility=value).update(
+            visibility=value, url_version=F("url_version") + 1, updated_at=timezone.now()
         )
     elif action == "rename":
         pattern = clean_text(params.get("pattern", ""), field="pattern", max_length=255)

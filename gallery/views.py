@@ -43,16 +43,19 @@ from .templatetags.gallery import TILE_SIZES
 @require_GET
 def rendition(request: HttpRequest, asset_id: int, spec: str, fmt: str) -> HttpResponseBase:
     """Serve one rendition through its signed URL; make on-demand specs on first use."""
-    params = request.GET
-    try:
-        expires = int(params.get("e", ""))
-    except ValueError:
-        raise Http404 from None
-    version = params.get("v", "")
-    if not signing.verify(asset_id, version, spec, fmt, expires, params.get("s", "")):
+    found_query = signing.canonical(dict(request.GET.lists()))
+    # One spelling per image: no "e=+0", "e=00", "/r/007/" nor a parameter twice.
+    if found_query is None or request.path != reverse(
+        "rendition", kwargs={"asset_id": asset_id, "spec": spec, "fmt": fmt}
+    ):
         raise Http404
+    version, expires, signature = found_query
     asset = selectors.asset_for_rendition(asset_id=asset_id)
     if asset is None or asset.sha256[:12] != version:
+        raise Http404
+    if not signing.verify(
+        asset_id, version, spec, fmt, expires, signature, url_version=asset.url_version
+    ):
         raise Http404
     auto = fmt == "auto"
     chosen = (

@@ -747,7 +747,9 @@ def map_clusters(
         .filter(pk__in=[row[3] for row in rows])
         .select_related(None)
         .prefetch_related(None)
-        .only("id", "sha256", "visibility", "title", "original_filename")
+        .only(
+            "id", "sha256", "visibility", "title", "original_filename", "url_version", "deleted_at"
+        )
         .order_by()
     }
     return [

@@ -10,12 +10,19 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from lumina.core.errors import Conflict, NotFound
+from lumina.core.errors import NotFound
 from lumina.core.pagination import CursorPagination
 
 from .. import selectors, services
 from ..models import ApiToken, Membership
-from ..tenancy import request_membership, request_user, switch_tenant
+from ..tenancy import (
+    membership_in,
+    reachable_tenants,
+    request_membership,
+    request_user,
+    require_session,
+    switch_tenant,
+)
 from .serializers import (
     ApiTokenCreatedOutputSerializer,
     ApiTokenCreateInputSerializer,
@@ -42,14 +49,14 @@ def _paginate(view: APIView, request: Request, queryset: Any, serializer: Any) -
 
 
 def _tenant_with_role(request: Request, tenant_id: int) -> Any:
-    return selectors.tenant_list(user=request_user(request)).get(pk=tenant_id)
+    return reachable_tenants(request).get(pk=tenant_id)
 
 
 class MeView(APIView):
     @extend_schema(responses=MeOutputSerializer, summary="The signed-in user and workspace")
     def get(self, request: Request) -> Response:
         membership = request_membership(request)
-        tenants = list(selectors.tenant_list(user=request_user(request)))
+        tenants = list(reachable_tenants(request))
         current = next((t for t in tenants if membership and t.pk == membership.tenant_id), None)
         data = {
             "user": request_user(request),
@@ -63,9 +70,7 @@ class MeView(APIView):
 class TenantListView(APIView):
     @extend_schema(responses=TenantOutputSerializer(many=True), summary="My workspaces")
     def get(self, request: Request) -> Response:
-        return _paginate(
-            self, request, selectors.tenant_list(user=request_user(request)), TenantOutputSerializer
-        )
+        return _paginate(self, request, reachable_tenants(request), TenantOutputSerializer)
 
     @extend_schema(
         request=TenantCreateInputSerializer,
@@ -73,6 +78,7 @@ class TenantListView(APIView):
         summary="Create a workspace (you become its owner)",
     )
     def post(self, request: Request) -> Response:
+        require_session(request)
         data = TenantCreateInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         tenant = services.tenant_create(
@@ -87,7 +93,7 @@ class TenantListView(APIView):
 class TenantDetailView(APIView):
     @extend_schema(responses=TenantOutputSerializer, summary="One of my workspaces")
     def get(self, request: Request, tenant_id: int) -> Response:
-        selectors.membership_get(user=request_user(request), tenant_id=tenant_id)
+        membership_in(request, tenant_id)
         return Response(TenantOutputSerializer(_tenant_with_role(request, tenant_id)).data)
 
     @extend_schema(
@@ -96,7 +102,7 @@ class TenantDetailView(APIView):
         summary="Rename a workspace (owner or admin)",
     )
     def patch(self, request: Request, tenant_id: int) -> Response:
-        membership = selectors.membership_get(user=request_user(request), tenant_id=tenant_id)
+        membership = membership_in(request, tenant_id)
         data = TenantCreateInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         services.tenant_update(actor_membership=membership, name=data.validated_data["name"])
@@ -108,12 +114,8 @@ class TenantSwitchView(APIView):
         request=None, responses=TenantOutputSerializer, summary="Make a workspace current"
     )
     def post(self, request: Request, tenant_id: int) -> Response:
-        membership = selectors.membership_get(user=request_user(request), tenant_id=tenant_id)
-        if request.auth is not None:
-            raise Conflict(
-                "An API token is bound to its workspace; create a token for the other one.",
-                code="token_bound",
-            )
+        membership = membership_in(request, tenant_id)  # another workspace: 404, even for tokens
+        require_session(request)
         switch_tenant(request._request, membership.tenant)
         return Response(TenantOutputSerializer(_tenant_with_role(request, tenant_id)).data)
 
@@ -123,7 +125,7 @@ class MemberListView(APIView):
         responses=MembershipOutputSerializer(many=True), summary="Members of a workspace"
     )
     def get(self, request: Request, tenant_id: int) -> Response:
-        membership = selectors.membership_get(user=request_user(request), tenant_id=tenant_id)
+        membership = membership_in(request, tenant_id)
         members = selectors.member_list(actor_membership=membership)
         return _paginate(self, request, members, MembershipOutputSerializer)
 
@@ -132,7 +134,7 @@ class MemberDetailView(APIView):
     def _target(
         self, request: Request, tenant_id: int, user_id: int
     ) -> tuple[Membership, Membership]:
-        actor = selectors.membership_get(user=request_user(request), tenant_id=tenant_id)
+        actor = membership_in(request, tenant_id)
         return actor, selectors.member_get(actor_membership=actor, user_id=user_id)
 
     @extend_schema(responses=MembershipOutputSerializer, summary="One member")
@@ -164,7 +166,7 @@ class MemberDetailView(APIView):
 class InvitationListView(APIView):
     @extend_schema(responses=InvitationOutputSerializer(many=True), summary="Pending invitations")
     def get(self, request: Request, tenant_id: int) -> Response:
-        membership = selectors.membership_get(user=request_user(request), tenant_id=tenant_id)
+        membership = membership_in(request, tenant_id)
         invitations = selectors.invitation_list(actor_membership=membership)
         return _paginate(self, request, invitations, InvitationOutputSerializer)
 
@@ -174,7 +176,7 @@ class InvitationListView(APIView):
         summary="Invite someone by e-mail (owner or admin)",
     )
     def post(self, request: Request, tenant_id: int) -> Response:
-        membership = selectors.membership_get(user=request_user(request), tenant_id=tenant_id)
+        membership = membership_in(request, tenant_id)
         data = InvitationCreateInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         invitation, _ = services.invitation_create(
@@ -189,7 +191,7 @@ class InvitationListView(APIView):
 class InvitationDetailView(APIView):
     @extend_schema(responses={204: None}, summary="Withdraw an invitation")
     def delete(self, request: Request, tenant_id: int, invitation_id: int) -> Response:
-        membership = selectors.membership_get(user=request_user(request), tenant_id=tenant_id)
+        membership = membership_in(request, tenant_id)
         invitation = selectors.invitation_get(
             actor_membership=membership, invitation_id=invitation_id
         )

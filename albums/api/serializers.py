@@ -92,12 +92,49 @@ def cover_data(asset: Asset | None, chosen_id: int | None) -> dict[str, Any] | N
     }
 
 
-class AlbumOutputSerializer(serializers.ModelSerializer[Album]):
-    parent = serializers.IntegerField(source="parent_id", allow_null=True)  # type: ignore[assignment]
+class OutsiderAware:
+    """Someone outside the album's workspace (reaching it through a share) is shown only
+    what the share grants: no album ids above the shared album, no e-mail addresses of
+    members (only their own), no workspace id. Views pass the ``actor`` in the context;
+    without one, the reader counts as an outsider (fail closed)."""
+
+    context: dict[str, Any]
+
+    def outsider(self, tenant_id: int) -> bool:
+        actor = self.context.get("actor")
+        return actor is None or not actor.is_member_of(tenant_id)
+
+    def own(self, user_id: int | None) -> bool:
+        actor = self.context.get("actor")
+        return actor is not None and user_id is not None and actor.user.pk == user_id
+
+    def shared_ids(self, tenant_id: int) -> set[int]:
+        from ..selectors import shared_album_ids
+
+        cache = self.context.setdefault("_shared_album_ids", {})
+        if tenant_id not in cache:
+            actor = self.context.get("actor")
+            cache[tenant_id] = (
+                set(shared_album_ids(actor=actor, tenant_id=tenant_id)) if actor else set()
+            )
+        return set(cache[tenant_id])
+
+    def person(self, tenant_id: int, user: Any) -> str | None:
+        if user is None:
+            return None
+        if self.outsider(tenant_id) and not self.own(user.pk):
+            return None
+        return str(user.email)
+
+
+class AlbumOutputSerializer(OutsiderAware, serializers.ModelSerializer[Album]):
+    parent = serializers.SerializerMethodField(help_text="Null above what a share shows.")  # type: ignore[assignment]
     cover = serializers.SerializerMethodField()
     stats = serializers.SerializerMethodField()
     access = serializers.SerializerMethodField()
-    created_by = serializers.EmailField(source="created_by.email", default=None, read_only=True)
+    created_by = serializers.SerializerMethodField(
+        help_text="E-mail of the creator; null for readers outside the workspace."
+    )
 
     class Meta:
         model = Album
@@ -115,6 +152,14 @@ class AlbumOutputSerializer(serializers.ModelSerializer[Album]):
             "created_at",
             "updated_at",
         )
+
+    def get_parent(self, obj: Album) -> int | None:
+        if obj.parent_id is None or not self.outsider(obj.tenant_id):
+            return obj.parent_id
+        return obj.parent_id if obj.parent_id in self.shared_ids(obj.tenant_id) else None
+
+    def get_created_by(self, obj: Album) -> str | None:
+        return self.person(obj.tenant_id, obj.created_by)
 
     def get_cover(self, obj: Album) -> dict[str, Any] | None:
         return cover_data(getattr(obj, "resolved_cover", None), obj.cover_id)
@@ -143,10 +188,13 @@ class BreadcrumbSerializer(serializers.Serializer):
 
 class AlbumDetailOutputSerializer(AlbumOutputSerializer):
     breadcrumbs = serializers.SerializerMethodField()
-    workspace = serializers.IntegerField(source="tenant_id")
+    workspace = serializers.SerializerMethodField(help_text="Null outside the workspace.")
 
     class Meta(AlbumOutputSerializer.Meta):
         fields = (*AlbumOutputSerializer.Meta.fields, "breadcrumbs", "workspace")
+
+    def get_workspace(self, obj: Album) -> int | None:
+        return None if self.outsider(obj.tenant_id) else obj.tenant_id
 
     def get_breadcrumbs(self, obj: Album) -> list[dict[str, Any]]:
         return [{"id": row[0], "title": row[2]} for row in getattr(obj, "lineage", [])]
@@ -163,9 +211,11 @@ class TreeNodeSerializer(serializers.Serializer):
         return [TreeNodeSerializer(child).data for child in obj.children]
 
 
-class AlbumItemOutputSerializer(serializers.ModelSerializer[AlbumItem]):
+class AlbumItemOutputSerializer(OutsiderAware, serializers.ModelSerializer[AlbumItem]):
     asset = serializers.SerializerMethodField()
-    added_by = serializers.EmailField(source="added_by.email", default=None, read_only=True)
+    added_by = serializers.SerializerMethodField(
+        help_text="E-mail of who added it; null for readers outside the workspace."
+    )
 
     class Meta:
         model = AlbumItem
@@ -174,7 +224,12 @@ class AlbumItemOutputSerializer(serializers.ModelSerializer[AlbumItem]):
     def get_asset(self, obj: AlbumItem) -> dict[str, Any]:
         asset = obj.asset
         asset.is_favorite = getattr(obj, "is_favorite", False)  # type: ignore[attr-defined]
-        return dict(AssetOutputSerializer(asset).data)
+        data = dict(AssetOutputSerializer(asset).data)
+        data["owner"] = self.person(asset.tenant_id, asset.owner)
+        return data
+
+    def get_added_by(self, obj: AlbumItem) -> str | None:
+        return self.person(obj.asset.tenant_id, obj.added_by)
 
 
 class ShareLinkCreateInputSerializer(serializers.Serializer):

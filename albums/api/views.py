@@ -67,7 +67,10 @@ def _with_covers(albums: list[Album], actor: Actor) -> list[Album]:
 
 def _detail(actor: Actor, album_id: Any) -> dict[str, Any]:
     album = selectors.album_get(actor=actor, album_id=album_id)
-    return dict(AlbumDetailOutputSerializer(_with_covers([album], actor)[0]).data)
+    serializer = AlbumDetailOutputSerializer(
+        _with_covers([album], actor)[0], context={"actor": actor}
+    )
+    return dict(serializer.data)
 
 
 def _parent(actor: Actor, value: Any) -> Album | None:
@@ -107,7 +110,9 @@ class AlbumListView(APIView):
             )
         paginator = AlbumPagination()
         page: Any = paginator.paginate_queryset(albums, request, view=self)
-        data = AlbumOutputSerializer(_with_covers(list(page), actor), many=True).data
+        data = AlbumOutputSerializer(
+            _with_covers(list(page), actor), many=True, context={"actor": actor}
+        ).data
         return paginator.get_paginated_response(data)
 
     @extend_schema(
@@ -219,7 +224,9 @@ class AlbumItemsView(APIView):
             {
                 "next": link(next_cursor),
                 "previous": link(previous_cursor),
-                "results": AlbumItemOutputSerializer(rows, many=True).data,
+                "results": AlbumItemOutputSerializer(
+                    rows, many=True, context={"actor": actor}
+                ).data,
             }
         )
 
@@ -279,7 +286,6 @@ class AlbumItemsReorderView(APIView):
 class AlbumUploadView(APIView):
     parser_classes = (MultiPartParser, FormParser)
     throttle_group = "upload"
-    required_scopes = {"POST": "assets:write"}
 
     @extend_schema(
         request={"multipart/form-data": AssetUploadInputSerializer},
@@ -301,6 +307,8 @@ class AlbumUploadView(APIView):
         )
         body = dict(AssetUploadOutputSerializer(asset).data)
         body["duplicate"] = duplicate
+        if not actor.is_member_of(album.tenant_id) and asset.owner_id != actor.user.pk:
+            body["owner"] = None  # no members' addresses for outsiders
         return Response(body, status=status.HTTP_200_OK if duplicate else status.HTTP_201_CREATED)
 
 
@@ -319,7 +327,6 @@ class AlbumZipView(APIView):
 
 
 class SelectionZipView(APIView):
-    required_scopes = {"POST": "assets:read"}
     throttle_group = "api_read"
 
     @extend_schema(

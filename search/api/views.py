@@ -221,8 +221,6 @@ class DuplicatesView(APIView):
 
 
 class DuplicatesResolveView(APIView):
-    required_scopes = {"POST": "assets:write"}
-
     @extend_schema(
         request=DuplicatesResolveInputSerializer,
         responses=DuplicatesResolveOutputSerializer,

@@ -99,7 +99,7 @@ def test_scopes_are_enforced_for_bearer_requests(user, media):
     denied = upload(read_only)
     assert denied.status_code == 403
     assert denied.json()["error"]["code"] == "insufficient_scope"
-    assert denied.json()["error"]["details"]["required"] == "assets:write"
+    assert denied.json()["error"]["details"]["required"] == ["assets:write"]
 
     done = upload(writer)  # a Bearer write: no CSRF token, no session
     assert done.status_code == 201, done.content
