@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
 
 from accounts.models import Membership
 from lumina.core.errors import NotFound, ValidationFailed
@@ -126,3 +126,19 @@ def tag_list(*, membership: Membership) -> QuerySet[Tag]:
     return (
         Tag.objects.filter(tenant_id=membership.tenant_id).filter(Exists(tagged)).order_by("name")
     )
+
+
+def dedup_candidates(
+    *, membership: Membership, sha256: str, reachable: QuerySet[Asset] | None = None
+) -> QuerySet[Asset]:
+    """Assets with these bytes an upload may give back: alive and visible to the
+    uploader, or their own in the trash (to restore), and within ``reachable`` when
+    given. Never another user's private or trashed asset: those get a new asset."""
+    user = membership.user
+    qs = Asset.objects.filter(tenant_id=membership.tenant_id, sha256=sha256).filter(
+        visible_q(user) | Q(owner=user, deleted_at__isnull=False)
+    )
+    if reachable is not None:
+        qs = qs.filter(pk__in=reachable.values("pk"))
+    # The living one first, then the uploader's own.
+    return qs.order_by(F("deleted_at").asc(nulls_first=True), "id")

@@ -12,7 +12,7 @@ from typing import IO, Any
 from django.conf import settings
 from django.core.files import File
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F, Q, QuerySet
+from django.db.models import F, QuerySet
 from django.db.models.functions import Lower
 from django.utils import timezone
 
@@ -23,7 +23,7 @@ from lumina.core import events
 from lumina.core.errors import LuminaError, QuotaExceeded, ValidationFailed
 from lumina.core.text import clean_text, strip_unsafe
 
-from . import storage
+from . import selectors, storage
 from .errors import BulkTooLarge
 from .models import (
     Asset,
@@ -34,7 +34,6 @@ from .models import (
     StorageUsage,
     Tag,
     Visibility,
-    visible_q,
 )
 
 logger = logging.getLogger(__name__)
@@ -155,7 +154,7 @@ def asset_upload(
     """Validate, store and record an upload; processing is queued on commit.
 
     Returns ``(asset, duplicate)``: the same bytes in the same workspace give back the
-    asset that exists only when the uploader may see it (``dedup_candidates``; their own
+    asset that exists only when the uploader may see it (``selectors.dedup_candidates``; their own
     is restored from the trash); otherwise a new asset is made over the same stored
     bytes, exactly as for a fresh upload. ``reachable`` narrows what may be given back
     (an outsider uploading through a shared album: what the share shows them).
@@ -234,7 +233,7 @@ def _upload(
         _lock_bytes(tenant.pk, sha256)
         # The hash first: known bytes the uploader can see are answered without decoding
         # anything (L8); bytes they cannot see make a new asset (M5).
-        existing = dedup_candidates(
+        existing = selectors.dedup_candidates(
             membership=membership, sha256=sha256, reachable=reachable
         ).first()
         if existing is not None:
@@ -293,22 +292,6 @@ def _lock_bytes(tenant_id: int, sha256: str) -> None:
     key = int.from_bytes(digest[:8], "big", signed=True)
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
-
-
-def dedup_candidates(
-    *, membership: Membership, sha256: str, reachable: QuerySet[Asset] | None = None
-) -> QuerySet[Asset]:
-    """Assets with these bytes an upload may give back: alive and visible to the
-    uploader, or their own in the trash (to restore), and within ``reachable`` when
-    given. Never another user's private or trashed asset: those get a new asset."""
-    user = membership.user
-    qs = Asset.objects.filter(tenant_id=membership.tenant_id, sha256=sha256).filter(
-        visible_q(user) | Q(owner=user, deleted_at__isnull=False)
-    )
-    if reachable is not None:
-        qs = qs.filter(pk__in=reachable.values("pk"))
-    # The living one first, then the uploader's own.
-    return qs.order_by(F("deleted_at").asc(nulls_first=True), "id")
 
 
 def asset_process(*, asset_id: int) -> Asset | None:

@@ -178,6 +178,12 @@ def _accounts() -> dict[str, Recipe]:
         )
         return lambda: s.invitations_purge(older_than_days=30)
 
+    def operator_reset(w: World) -> Callable[[], Any]:
+        UserFactory(is_staff=True, email="ops@example.com")
+        return lambda: s.operator_password_reset(
+            email="ops@example.com", password="a-long-new-operator-passphrase"
+        )
+
     def device(w: World) -> Callable[[], Any]:
         s.device_seen(user=w.owner, ip="198.51.100.1", user_agent="first")
         return lambda: s.device_seen(user=w.owner, ip="198.51.100.2", user_agent="second")
@@ -186,6 +192,7 @@ def _accounts() -> dict[str, Recipe]:
         "user_create": lambda w: lambda: s.user_create(email="new@example.com", password=None),
         "tenant_create": lambda w: lambda: s.tenant_create(name="New", owner=w.owner),
         "tenant_create_personal": personal,
+        "operator_password_reset": operator_reset,
         "tenant_update": lambda w: (
             lambda: s.tenant_update(actor_membership=w.membership(w.owner), name="Renamed")
         ),
