@@ -10,7 +10,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -44,7 +44,9 @@ def _safe_next(request: HttpRequest) -> str:
 
 
 def _next(request: HttpRequest, default: str = "home") -> HttpResponse:
-    return redirect(_safe_next(request) or default)
+    target = _safe_next(request)
+    # A URL, never a view name to reverse (redirect("abc") is a NoReverseMatch).
+    return HttpResponseRedirect(target) if target else redirect(default)
 
 
 @login_required
@@ -163,7 +165,10 @@ def two_factor_disable(request: HttpRequest) -> HttpResponse:
 def _parse_expiry(value: str) -> datetime | None:
     if not value:
         return None
-    day = parse_date(value)
+    try:  # well-formed but impossible dates (2030-02-30) raise ValueError
+        day = parse_date(value)
+    except ValueError:
+        day = None
     if day is None:
         raise LuminaError(_("Use a date like 2030-12-31."), code="invalid")
     return timezone.make_aware(datetime.combine(day, time.max))

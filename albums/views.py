@@ -13,11 +13,12 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -104,9 +105,12 @@ def _when(value: str, field: str) -> datetime | None:
     value = (value or "").strip()
     if not value:
         return None
-    moment = parse_datetime(value)
+    try:  # well-formed but impossible dates (2030-02-30) raise ValueError
+        moment = parse_datetime(value)
+        day = None if moment else parse_date(value)
+    except ValueError:
+        moment = day = None
     if moment is None:
-        day = parse_date(value)
         if day is None:
             raise ValidationFailed(f"{field}: use a date.", details={"field": field})
         moment = datetime.combine(day, time.max)
@@ -324,9 +328,9 @@ def album_zip(request: HttpRequest, album_id: int) -> HttpResponseBase:
 @require_POST
 def selection_zip(request: HttpRequest) -> HttpResponseBase:
     actor = _actor(request)
-    ids = _ids(request)
     limit = int(settings.LUMINA_ZIP_MAX_SELECTION)
     try:
+        ids = _ids(request)
         if not ids:
             raise ValidationFailed("Select at least one image.")
         if len(ids) > limit:
@@ -336,7 +340,12 @@ def selection_zip(request: HttpRequest) -> HttpResponseBase:
         if exc.status == 404:
             raise Http404 from None
         messages.error(request, exc.message)
-        return redirect(request.POST.get("next") or "albums")
+        target = request.POST.get("next") or ""
+        if target and url_has_allowed_host_and_scheme(
+            target, {request.get_host()}, require_https=request.is_secure()
+        ):
+            return HttpResponseRedirect(target)
+        return redirect("albums")
     return exports.zip_response(exports.selection_members(assets, strip=False), "images.zip")
 
 

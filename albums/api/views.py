@@ -133,6 +133,7 @@ class AlbumListView(APIView):
 
 class AlbumTreeView(APIView):
     pagination_class = None  # a bare list: small and bounded
+
     @extend_schema(
         responses=TreeNodeSerializer(many=True),
         summary="Every album of the current workspace as a tree (one query)",
@@ -342,6 +343,7 @@ class SelectionZipView(APIView):
 
 class AlbumSharesView(APIView):
     pagination_class = None  # a bare list: small and bounded
+
     @extend_schema(
         responses=AlbumShareOutputSerializer(many=True), summary="Who the album is shared with"
     )

@@ -74,7 +74,10 @@ class CursorPagination(pagination.CursorPagination):
             "type": "object",
             "required": ["next", "previous", "results"],
             "properties": {
-                "next": {**link, "example": f"https://photos.example.com/api/v1/assets/?{self.cursor_query_param}=cD0yMDI2"},
+                "next": {
+                    **link,
+                    "example": f"https://photos.example.com/api/v1/assets/?{self.cursor_query_param}=cD0yMDI2",
+                },
                 "previous": link,
                 "results": schema,
             },

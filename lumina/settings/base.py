@@ -66,6 +66,8 @@ MIDDLEWARE = [
     "lumina.core.security.CSPMiddleware",
     # Site-wide IP allow and block lists, before anything touches the database.
     "lumina.core.ipfilter.IPFilterMiddleware",
+    # NUL bytes, oversize bodies and database-refused values: 400/413, never a 500.
+    "lumina.core.input.InputMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -378,6 +380,12 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "lumina.core.pagination.CursorPagination",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "lumina.core.api.exception_handler",
+    # JSON that nests too deep, holds lone surrogates or is too long: 400/413.
+    "DEFAULT_PARSER_CLASSES": [
+        "lumina.core.api.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     # Documents every answer an operation can give (errors, 429, pagination, headers).
     "DEFAULT_SCHEMA_CLASS": "lumina.core.schema.AutoSchema",
     "DEFAULT_RENDERER_CLASSES": [

@@ -23,9 +23,11 @@ def _open(chromium: Any, live_server: Any, path: str) -> tuple[Any, Any, list[st
     page.on("pageerror", lambda exc: problems.append(f"pageerror: {exc}"))
     page.on(
         "console",
-        lambda msg: problems.append(f"console: {msg.text}")
-        if msg.type == "error" or "Content Security Policy" in msg.text
-        else None,
+        lambda msg: (
+            problems.append(f"console: {msg.text}")
+            if msg.type == "error" or "Content Security Policy" in msg.text
+            else None
+        ),
     )
 
     def check(route: Any) -> None:

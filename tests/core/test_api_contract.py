@@ -1,0 +1,175 @@
+"""The published API contract is true: schemathesis, an outside client, runs against
+the live schema of the app served by a real HTTP server (pytest-django's live server)
+and finds no response that the schema does not describe.
+
+Twice: as a signed-in browser would (session cookie + CSRF token) and as a script
+would (a Bearer token with every scope). Every operation of the schema is tested (the
+JUnit report has one test case per operation; none may be skipped), the examples per
+operation are bounded so both runs take a couple of minutes on two cores, and the
+totals are printed (``-s`` shows them) so they can be quoted.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+from django.conf import settings
+from django.test import Client
+
+from accounts import services as account_services
+from accounts.models import User
+from tests.factories import UserFactory
+from tests.images import jpeg
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+CHECKS = ",".join(
+    (
+        "not_a_server_error",
+        "status_code_conformance",
+        "content_type_conformance",
+        "response_headers_conformance",
+        "response_schema_conformance",
+    )
+)
+# Bounded so that both runs together stay within a few minutes on a 2-core machine.
+MAX_EXAMPLES = int(os.environ.get("LUMINA_SCHEMATHESIS_EXAMPLES", "12"))
+SEED = 20261207
+ST = str(Path(sys.executable).parent / "st")
+
+
+@dataclass
+class Totals:
+    operations: int
+    cases: int
+    failures: int
+    output: str
+
+
+def _operations_in(schema: dict[str, Any]) -> int:
+    methods = {"get", "put", "post", "patch", "delete", "head", "options", "trace"}
+    return sum(1 for item in schema["paths"].values() for method in item if method in methods)
+
+
+def _run(base_url: str, headers: dict[str, str], report_dir: Path) -> Totals:
+    command = [
+        ST,
+        "run",
+        f"{base_url}/api/v1/schema/?format=json",
+        "--checks",
+        CHECKS,
+        "--max-examples",
+        str(MAX_EXAMPLES),
+        "--seed",
+        str(SEED),
+        "--workers",
+        "2",
+        "--phases",
+        "examples,coverage,fuzzing,stateful",
+        "--no-shrink",
+        "--continue-on-failure",
+        "--request-timeout",
+        "30",
+        "--report",
+        "junit,ndjson",
+        "--report-dir",
+        str(report_dir),
+        "--output-truncate",
+        "false",
+    ]
+    for name, value in headers.items():
+        command += ["--header", f"{name}: {value}"]
+    done = subprocess.run(
+        command,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={**os.environ, "NO_COLOR": "1", "SCHEMATHESIS_TELEMETRY": "false"},
+    )
+    output = done.stdout + done.stderr
+    junit = ET.parse(next(report_dir.glob("*.xml")))
+    cases = [c for c in junit.iter("testcase")]
+    skipped = [c.get("name") for c in cases if c.find("skipped") is not None]
+    assert not skipped, f"operations skipped: {skipped}\n{output}"
+    generated = 0
+    for line in next(report_dir.glob("*.ndjson")).read_text().splitlines():
+        event = json.loads(line)
+        # Each ScenarioFinished event carries the recorded requests of one scenario.
+        finished = event.get("ScenarioFinished")
+        if finished:
+            recorder = finished.get("recorder") or {}
+            generated += len(recorder.get("interactions") or {})
+    found = re.findall(r"(\d+) (?:failures?|errors?)\b", output.split("SUMMARY")[-1])
+    failures = sum(int(n) for n in found)
+    return Totals(operations=len(cases), cases=generated, failures=failures, output=output)
+
+
+def _world(live_url: str, tmp_media: Path) -> tuple[User, dict[str, str], str]:
+    """A user with a workspace that has something in it; their session and a token."""
+    user = UserFactory()
+    membership = user.memberships.get()
+    client = Client()
+    client.force_login(user)
+    session = client.cookies[settings.SESSION_COOKIE_NAME].value
+    csrf = "c" * 32  # the cookie holds the secret; the header may send it as it is
+    cookie_headers = {
+        "Cookie": f"{settings.SESSION_COOKIE_NAME}={session}; {settings.CSRF_COOKIE_NAME}={csrf}",
+        "X-CSRFToken": csrf,
+    }
+    http = requests.Session()
+    http.headers.update(cookie_headers)
+    api = f"{live_url}/api/v1"
+    asset = http.post(f"{api}/assets/", files={"file": ("a.jpg", jpeg(), "image/jpeg")})
+    assert asset.status_code == 201, asset.text
+    album = http.post(f"{api}/albums/", json={"title": "Trip"})
+    assert album.status_code == 201, album.text
+    added = http.post(
+        f"{api}/albums/{album.json()['id']}/items/", json={"asset_ids": [asset.json()["id"]]}
+    )
+    assert added.status_code == 200, added.text
+    link = http.post(f"{api}/share-links/", json={"album": album.json()["id"]})
+    assert link.status_code == 201, link.text
+    _token, raw = account_services.api_token_create(
+        user=user, tenant=membership.tenant, name="schemathesis"
+    )
+    return user, cookie_headers, raw
+
+
+@pytest.fixture
+def world(live_server, settings, tmp_path):  # type: ignore[no-untyped-def]
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return _world(live_server.url, settings.MEDIA_ROOT)
+
+
+def test_the_live_api_answers_only_what_its_schema_says(live_server, world, tmp_path, capsys):
+    _user, cookie_headers, raw_token = world
+    schema = requests.get(f"{live_server.url}/api/v1/schema/?format=json", timeout=30).json()
+    in_schema = _operations_in(schema)
+
+    results = {
+        "session + CSRF": _run(live_server.url, cookie_headers, tmp_path / "session"),
+        "Bearer token": _run(
+            live_server.url, {"Authorization": f"Bearer {raw_token}"}, tmp_path / "bearer"
+        ),
+    }
+
+    with capsys.disabled():
+        for mode, totals in results.items():
+            print(
+                f"\nschemathesis ({mode}): {totals.operations} operations of {in_schema}, "
+                f"{totals.cases} cases, {totals.failures} failures"
+            )
+    for mode, totals in results.items():
+        assert totals.operations == in_schema, f"{mode}\n{totals.output}"
+        assert totals.cases >= totals.operations, f"{mode}\n{totals.output}"
+        assert totals.failures == 0, f"{mode}\n{totals.output}"
