@@ -214,7 +214,8 @@ class AssetOriginalView(APIView):
         parameters=[
             OpenApiParameter("strip", bool, description="Remove metadata (EXIF, GPS, XMP)")
         ],
-        responses={(200, "application/octet-stream"): bytes},
+        # The stored image's own type (image/jpeg, image/png, ...).
+        responses={(200, "image/*"): bytes},
         summary="Download the original",
     )
     def get(self, request: Request, asset_id: int) -> HttpResponseBase:

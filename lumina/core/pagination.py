@@ -42,7 +42,7 @@ class CursorPagination(pagination.CursorPagination):
         except Exception:  # DRF raises NotFound; a bad cursor is bad input
             raise InvalidCursor() from None
         if cursor is not None and cursor.position is not None:
-            self._check_position(cursor.position)
+            self._check_position(str(cursor.position))
         return cursor
 
     def _check_position(self, position: str) -> None:

@@ -6,8 +6,9 @@ client IP (``client_ip``: X-Forwarded-For only from trusted proxies, so a spoofe
 from anyone else changes nothing). Sign-in attempts always count per IP.
 
 Answers counted against a group carry ``RateLimit-Limit``, ``RateLimit-Remaining`` and
-``RateLimit-Reset``. The API answers 429 with ``Retry-After`` and the error envelope (DRF's ``Throttled``
-through ``lumina.core.api.exception_handler``); web pages get a friendly 429 page,
+``RateLimit-Reset``. The API answers 429 with ``Retry-After`` and the error envelope
+(DRF's ``Throttled`` through ``lumina.core.api.exception_handler``); web pages get a
+friendly 429 page,
 never a redirect. Probes and static files are never limited.
 """
 

@@ -137,7 +137,7 @@ class AutoSchema(openapi.AutoSchema):
     def _get_paginator(self) -> Any:
         from .pagination import CursorPagination
 
-        declared = getattr(self.view, "pagination_class", _UNSET)
+        declared: Any = getattr(self.view, "pagination_class", _UNSET)
         if declared is _UNSET:
             declared = CursorPagination if self.method == "GET" else None
         return declared() if declared else None

@@ -13,10 +13,9 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import subprocess
 import sys
-import xml.etree.ElementTree as ET  # noqa: S405 (our own tool's report)
+import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -59,14 +58,27 @@ class Totals:
     output: str
 
 
+METHODS = {"GET", "PUT", "POST", "PATCH", "DELETE", "HEAD", "OPTIONS", "TRACE"}
+
+
 def _operations_in(schema: dict[str, Any]) -> int:
-    methods = {"get", "put", "post", "patch", "delete", "head", "options", "trace"}
-    return sum(1 for item in schema["paths"].values() for method in item if method in methods)
+    return sum(
+        1 for item in schema["paths"].values() for method in item if method.upper() in METHODS
+    )
 
 
-def _run(base_url: str, headers: dict[str, str], report_dir: Path) -> Totals:
+def _run(base_url: str, headers: dict[str, str], report_dir: Path, ids: dict[str, int]) -> Totals:
+    report_dir.mkdir(parents=True)
+    # Real ids for the path parameters, so that cases reach the views instead of 404s
+    # (the token's own id is left out: revoking it would end the Bearer run).
+    config = report_dir / "schemathesis.toml"
+    config.write_text(
+        "[parameters]\n" + "".join(f'"path.{name}" = {value}\n' for name, value in ids.items())
+    )
     command = [
         ST,
+        "--config-file",
+        str(config),
         "run",
         f"{base_url}/api/v1/schema/?format=json",
         "--checks",
@@ -89,6 +101,8 @@ def _run(base_url: str, headers: dict[str, str], report_dir: Path) -> Totals:
         str(report_dir),
         "--output-truncate",
         "false",
+        "--generation-database",
+        "none",
     ]
     for name, value in headers.items():
         command += ["--header", f"{name}: {value}"]
@@ -97,27 +111,33 @@ def _run(base_url: str, headers: dict[str, str], report_dir: Path) -> Totals:
         capture_output=True,
         text=True,
         timeout=600,
+        cwd=report_dir,  # its cache stays out of the checkout
         env={**os.environ, "NO_COLOR": "1", "SCHEMATHESIS_TELEMETRY": "false"},
     )
     output = done.stdout + done.stderr
-    junit = ET.parse(next(report_dir.glob("*.xml")))  # noqa: S314
-    cases = list(junit.iter("testcase"))
-    skipped = [c.get("name") for c in cases if c.find("skipped") is not None]
-    assert not skipped, f"operations skipped: {skipped}\n{output}"
+    junit = ET.parse(next(report_dir.glob("*.xml"))).getroot()  # noqa: S314
+    failures = int(junit.get("failures", "0")) + int(junit.get("errors", "0"))
     generated = 0
+    tested: set[str] = set()
     for line in next(report_dir.glob("*.ndjson")).read_text().splitlines():
-        event = json.loads(line)
-        # Each ScenarioFinished event carries the recorded requests of one scenario.
-        finished = event.get("ScenarioFinished")
+        # Each ScenarioFinished event carries the requests one scenario sent.
+        finished = json.loads(line).get("ScenarioFinished")
         if finished:
             recorder = finished.get("recorder") or {}
-            generated += len(recorder.get("interactions") or {})
-    found = re.findall(r"(\d+) (?:failures?|errors?)\b", output.split("SUMMARY")[-1])
-    failures = sum(int(n) for n in found)
-    return Totals(operations=len(cases), cases=generated, failures=failures, output=output)
+            sent = len(recorder.get("interactions") or {})
+            generated += sent
+            label = str(recorder.get("label") or "")
+            if sent and label.split(" ", 1)[0] in METHODS:  # not "Stateful tests"
+                tested.add(label)
+    return Totals(
+        operations=len(tested),
+        cases=generated,
+        failures=failures,
+        output=output + f"\noperations with requests: {sorted(tested)}",
+    )
 
 
-def _world(live_url: str, tmp_media: Path) -> tuple[User, dict[str, str], str]:
+def _world(live_url: str, tmp_media: Path) -> tuple[User, dict[str, str], str, dict[str, int]]:
     """A user with a workspace that has something in it; their session and a token."""
     user = UserFactory()
     membership = user.memberships.get()
@@ -145,7 +165,14 @@ def _world(live_url: str, tmp_media: Path) -> tuple[User, dict[str, str], str]:
     _token, raw = account_services.api_token_create(
         user=user, tenant=membership.tenant, name="schemathesis"
     )
-    return user, cookie_headers, raw
+    ids = {
+        "asset_id": asset.json()["id"],
+        "album_id": album.json()["id"],
+        "link_id": link.json()["id"],
+        "tenant_id": membership.tenant_id,
+        "user_id": user.pk,
+    }
+    return user, cookie_headers, raw, ids
 
 
 @pytest.fixture
@@ -158,14 +185,14 @@ def world(live_server, settings, tmp_path):  # type: ignore[no-untyped-def]
 
 
 def test_the_live_api_answers_only_what_its_schema_says(live_server, world, tmp_path, capsys):
-    _user, cookie_headers, raw_token = world
+    _user, cookie_headers, raw_token, ids = world
     schema = requests.get(f"{live_server.url}/api/v1/schema/?format=json", timeout=30).json()
     in_schema = _operations_in(schema)
 
     results = {
-        "session + CSRF": _run(live_server.url, cookie_headers, tmp_path / "session"),
+        "session + CSRF": _run(live_server.url, cookie_headers, tmp_path / "session", ids),
         "Bearer token": _run(
-            live_server.url, {"Authorization": f"Bearer {raw_token}"}, tmp_path / "bearer"
+            live_server.url, {"Authorization": f"Bearer {raw_token}"}, tmp_path / "bearer", ids
         ),
     }
 

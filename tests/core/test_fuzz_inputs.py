@@ -223,7 +223,8 @@ def test_no_payload_of_the_corpus_makes_any_api_operation_fail(live_server, sign
         is_json = response.headers.get("Content-Type", "").startswith("application/json")
         if response.status_code >= 500 or (response.status_code >= 400 and not is_json):
             failures.append(
-                f"{method} {url[:120]} {options.get('content_type', '')} -> {response.status_code} {response.text[:120]}"
+                f"{method} {url[:120]} {options.get('content_type', '')} -> "
+                f"{response.status_code} {response.text[:120]}"
             )
     assert sent > 500
     assert not failures, "\n".join(failures)
