@@ -19,7 +19,7 @@ from __future__ import annotations
 from typing import Any
 
 from drf_spectacular import openapi
-from drf_spectacular.plumbing import ResolvedComponent
+from drf_spectacular.plumbing import ResolvedComponent, is_serializer
 
 from .ratelimit import RATE_LIMIT_HEADERS
 
@@ -165,7 +165,13 @@ class AutoSchema(openapi.AutoSchema):
         return any(isinstance(field, serializers.FileField) for field in fields.values())
 
     def _get_response_bodies(self, direction: Any = "response") -> Any:
-        responses = super()._get_response_bodies(direction)
+        declared = self.get_response_serializers()
+        if self.method == "DELETE" and is_serializer(declared):
+            # drf-spectacular documents every DELETE as 204; one that answers with the
+            # object (a share link is revoked, not deleted) says so with its serializer.
+            responses = {"200": self._get_response_for_code(declared, "200", direction=direction)}
+        else:
+            responses = super()._get_response_bodies(direction)
         ref = self._error_component().ref
         for status in self._error_statuses():
             key = str(status)

@@ -52,7 +52,7 @@ ST = str(Path(sys.executable).parent / "st")
 
 @dataclass
 class Totals:
-    operations: int
+    tested: set[str]  # "METHOD /path/{param}/" of every operation a request was sent to
     cases: int
     failures: int
     output: str
@@ -61,10 +61,13 @@ class Totals:
 METHODS = {"GET", "PUT", "POST", "PATCH", "DELETE", "HEAD", "OPTIONS", "TRACE"}
 
 
-def _operations_in(schema: dict[str, Any]) -> int:
-    return sum(
-        1 for item in schema["paths"].values() for method in item if method.upper() in METHODS
-    )
+def _operations_in(schema: dict[str, Any]) -> set[str]:
+    return {
+        f"{method.upper()} {path}"
+        for path, item in schema["paths"].items()
+        for method in item
+        if method.upper() in METHODS
+    }
 
 
 def _run(base_url: str, headers: dict[str, str], report_dir: Path, ids: dict[str, int]) -> Totals:
@@ -87,8 +90,10 @@ def _run(base_url: str, headers: dict[str, str], report_dir: Path, ids: dict[str
         str(MAX_EXAMPLES),
         "--seed",
         str(SEED),
+        # One worker: with two, Hypothesis' (not thread-safe) lambda-description cache
+        # sometimes raises KeyError inside schemathesis and an operation goes untested.
         "--workers",
-        "2",
+        "1",
         "--phases",
         PHASES,
         "--no-shrink",
@@ -106,6 +111,7 @@ def _run(base_url: str, headers: dict[str, str], report_dir: Path, ids: dict[str
     ]
     for name, value in headers.items():
         command += ["--header", f"{name}: {value}"]
+    command += os.environ.get("LUMINA_SCHEMATHESIS_ARGS", "").split()
     done = subprocess.run(
         command,
         capture_output=True,
@@ -124,17 +130,12 @@ def _run(base_url: str, headers: dict[str, str], report_dir: Path, ids: dict[str
         finished = json.loads(line).get("ScenarioFinished")
         if finished:
             recorder = finished.get("recorder") or {}
-            sent = len(recorder.get("interactions") or {})
-            generated += sent
-            label = str(recorder.get("label") or "")
-            if sent and label.split(" ", 1)[0] in METHODS:  # not "Stateful tests"
-                tested.add(label)
-    return Totals(
-        operations=len(tested),
-        cases=generated,
-        failures=failures,
-        output=output + f"\noperations with requests: {sorted(tested)}",
-    )
+            sent = recorder.get("interactions") or {}
+            generated += len(sent)
+            for case_id, case in (recorder.get("cases") or {}).items():
+                if case_id in sent:  # a request went out for this case
+                    tested.add(f"{case['value']['method']} {case['value']['path']}")
+    return Totals(tested=tested, cases=generated, failures=failures, output=output)
 
 
 def _world(live_url: str, tmp_media: Path) -> tuple[User, dict[str, str], str, dict[str, int]]:
@@ -199,10 +200,12 @@ def test_the_live_api_answers_only_what_its_schema_says(live_server, world, tmp_
     with capsys.disabled():
         for mode, totals in results.items():
             print(
-                f"\nschemathesis ({mode}): {totals.operations} operations of {in_schema}, "
+                f"\nschemathesis ({mode}): {len(totals.tested)} operations tested of "
+                f"{len(in_schema)} in the schema, "
                 f"{totals.cases} cases, {totals.failures} failures"
             )
     for mode, totals in results.items():
-        assert totals.operations == in_schema, f"{mode}\n{totals.output}"
-        assert totals.cases >= totals.operations, f"{mode}\n{totals.output}"
+        untested = sorted(in_schema - totals.tested)
+        assert not untested, f"{mode}: no request for {untested}\n{totals.output}"
+        assert totals.cases >= len(in_schema), f"{mode}\n{totals.output}"
         assert totals.failures == 0, f"{mode}\n{totals.output}"
