@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.core.exceptions import RequestDataTooBig
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.db import DataError
 from django.http import Http404, HttpRequest, JsonResponse
 from rest_framework import exceptions, parsers, status
@@ -111,6 +111,10 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         exc = exceptions.PermissionDenied()
     elif isinstance(exc, RequestDataTooBig):
         return exception_handler(RequestTooLarge(), context)
+    elif isinstance(exc, SuspiciousOperation):
+        # Django's own refusals while parsing a body (more than DATA_UPLOAD_MAX_NUMBER_FIELDS
+        # fields or files, a malformed multipart): a 400, as Django answers them itself.
+        exc = exceptions.ParseError(str(exc) or "The request body could not be parsed.")
     elif isinstance(exc, DataError):
         # PostgreSQL refused a value the validation let through (an integer past the
         # column's range, a NUL byte, an impossible date): the client's input, not a

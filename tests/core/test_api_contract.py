@@ -200,7 +200,7 @@ def test_the_live_api_answers_only_what_its_schema_says(live_server, world, tmp_
     with capsys.disabled():
         for mode, totals in results.items():
             print(
-                f"\nschemathesis ({mode}): {len(totals.tested)} operations tested of "
+                f"\nschemathesis ({mode}): {len(totals.tested & in_schema)} operations tested of "
                 f"{len(in_schema)} in the schema, "
                 f"{totals.cases} cases, {totals.failures} failures"
             )

@@ -77,6 +77,18 @@ def _json_values() -> list[Any]:
 
 # ---------------------------------------------------------------------------- API
 
+FORM = "application/x-www-form-urlencoded"
+BOUNDARY = "lumina-fuzz-boundary"
+MULTIPART = f"multipart/form-data; boundary={BOUNDARY}"
+
+
+def _multipart(fields: list[str]) -> bytes:
+    parts = [
+        f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="{fields[0]}"\r\n\r\n{n}\r\n'
+        for n in ("0", "0.5") * 550
+    ]
+    return ("".join(parts) + f"--{BOUNDARY}--\r\n").encode()
+
 
 def _schema_operations(schema: dict[str, Any]) -> Iterator[tuple[str, str, dict[str, Any]]]:
     for path, item in schema["paths"].items():
@@ -125,6 +137,10 @@ def _api_requests(
         yield method, url, {"data": b"{" * 5000, "content_type": "application/json"}
         big = b'{"x": "' + b"a" * (settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 10) + b'"}'
         yield method, url, {"data": big, "content_type": "application/json"}
+        # More fields than DATA_UPLOAD_MAX_NUMBER_FIELDS, as a form and as multipart.
+        many = "&".join(f"{(fields or ['x'])[0]}={n}" for n in range(1100))
+        yield method, url, {"data": many.encode(), "content_type": FORM}
+        yield method, url, {"data": _multipart(fields or ["x"]), "content_type": MULTIPART}
         for payload in TEXT_PAYLOADS:
             form = "&".join(f"{name}={quote_from_bytes(payload)}" for name in fields or ["x"])
             yield (
