@@ -22,7 +22,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from lumina.core.errors import LuminaError
 from lumina.core.net import client_ip
-from lumina.core.redirects import safe_next_url
+from lumina.core.redirects import redirect_next, safe_next_url
 
 from . import audit, gate, gdpr, lockout, otp, selectors, services
 from .models import Role
@@ -40,7 +40,7 @@ def _safe_next(request: HttpRequest) -> str:
 
 
 def _next(request: HttpRequest, default: str = "home") -> HttpResponse:
-    return redirect(_safe_next(request) or default)
+    return redirect_next(request, default)
 
 
 @login_required
@@ -159,7 +159,10 @@ def two_factor_disable(request: HttpRequest) -> HttpResponse:
 def _parse_expiry(value: str) -> datetime | None:
     if not value:
         return None
-    day = parse_date(value)
+    try:  # well-formed but impossible dates (2030-02-30) raise ValueError
+        day = parse_date(value)
+    except ValueError:
+        day = None
     if day is None:
         raise LuminaError(_("Use a date like 2030-12-31."), code="invalid")
     return timezone.make_aware(datetime.combine(day, time.max))

@@ -106,9 +106,12 @@ def _when(value: str, field: str) -> datetime | None:
     value = (value or "").strip()
     if not value:
         return None
-    moment = parse_datetime(value)
+    try:  # well-formed but impossible dates (2030-02-30) raise ValueError
+        moment = parse_datetime(value)
+        day = None if moment else parse_date(value)
+    except ValueError:
+        moment = day = None
     if moment is None:
-        day = parse_date(value)
         if day is None:
             raise ValidationFailed(f"{field}: use a date.", details={"field": field})
         moment = datetime.combine(day, time.max)
@@ -330,9 +333,9 @@ def album_zip(request: HttpRequest, album_id: int) -> HttpResponseBase:
 @require_POST
 def selection_zip(request: HttpRequest) -> HttpResponseBase:
     actor = _actor(request)
-    ids = _ids(request)
     limit = int(settings.LUMINA_ZIP_MAX_SELECTION)
     try:
+        ids = _ids(request)
         if not ids:
             raise ValidationFailed("Select at least one image.")
         if len(ids) > limit:

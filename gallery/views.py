@@ -31,7 +31,7 @@ from rest_framework.request import Request
 from accounts.models import Membership, Role
 from accounts.tenancy import request_membership
 from lumina.core.errors import LuminaError, NotFound
-from lumina.core.pagination import CursorPagination
+from lumina.core.pagination import CursorPagination, InvalidCursor
 
 from . import downloads, selectors, services, signing
 from .forms import AssetEditForm
@@ -125,11 +125,11 @@ def _gallery(request: HttpRequest, *, trashed: bool) -> HttpResponse:
     try:
         filters, api_params = _filters(request.GET, trashed=trashed)
         assets, cursor = _first_page(request, membership, filters)
+    except (InvalidCursor, APIException):  # a cursor not of ours: start from the newest
+        messages.error(request, _("That page no longer exists; here are the newest images."))
+        return redirect(request.path)
     except LuminaError as exc:  # a malformed filter
         messages.error(request, exc.message)
-        return redirect(request.path)
-    except APIException:  # a cursor that is not one of ours: start from the newest
-        messages.error(request, _("That page no longer exists; here are the newest images."))
         return redirect(request.path)
     page_size = request.GET.get("page_size")
     next_api = next_page = ""

@@ -137,6 +137,8 @@ class AlbumListView(APIView):
 
 
 class AlbumTreeView(APIView):
+    pagination_class = None  # a bare list: small and bounded
+
     @extend_schema(
         responses=TreeNodeSerializer(many=True),
         summary="Every album of the current workspace as a tree (one query)",
@@ -347,6 +349,8 @@ class SelectionZipView(APIView):
 
 
 class AlbumSharesView(APIView):
+    pagination_class = None  # a bare list: small and bounded
+
     @extend_schema(
         responses=AlbumShareOutputSerializer(many=True), summary="Who the album is shared with"
     )

@@ -10,13 +10,14 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import Membership
 from accounts.tenancy import request_membership
+from lumina.core.api import JSONParser
 from lumina.core.errors import NotFound, ValidationFailed
 from lumina.core.pagination import CursorPagination
 
@@ -213,7 +214,8 @@ class AssetOriginalView(APIView):
         parameters=[
             OpenApiParameter("strip", bool, description="Remove metadata (EXIF, GPS, XMP)")
         ],
-        responses={(200, "application/octet-stream"): bytes},
+        # The stored image's own type (image/jpeg, image/png, ...).
+        responses={(200, "image/*"): bytes},
         summary="Download the original",
     )
     def get(self, request: Request, asset_id: int) -> HttpResponseBase:

@@ -67,3 +67,9 @@ class UnsupportedMedia(LuminaError):
     code = "unsupported_media"
     status = 415
     default_message = "This file type is not supported."
+
+
+class RequestTooLarge(LuminaError):
+    code = "request_too_large"
+    status = 413
+    default_message = "The request body is too large."

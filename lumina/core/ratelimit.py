@@ -5,8 +5,10 @@ Groups (``LUMINA_RATE_LIMITS``): ``signin``, ``upload``, ``search``, ``api_read`
 client IP (``client_ip``: X-Forwarded-For only from trusted proxies, so a spoofed header
 from anyone else changes nothing). Sign-in attempts always count per IP.
 
-The API answers 429 with ``Retry-After`` and the error envelope (DRF's ``Throttled``
-through ``lumina.core.api.exception_handler``); web pages get a friendly 429 page,
+Answers counted against a group carry ``RateLimit-Limit``, ``RateLimit-Remaining`` and
+``RateLimit-Reset``. The API answers 429 with ``Retry-After`` and the error envelope
+(DRF's ``Throttled`` through ``lumina.core.api.exception_handler``); web pages get a
+friendly 429 page,
 never a redirect. Probes and static files are never limited.
 """
 
@@ -20,6 +22,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import connection, transaction
 from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
 from rest_framework.request import Request
@@ -64,11 +67,82 @@ def rate_for(group: str) -> Rate | None:
     return parse_rate(text) if text else None
 
 
-def hit(group: str, identity: str, *, now: float | None = None) -> int | None:
-    """Count one request; return the seconds to wait when over the limit, else None.
+# Documented on every throttled answer (IETF draft "RateLimit header fields for HTTP",
+# the three-field form most clients read); lumina.core.schema puts them in the schema.
+RATE_LIMIT_HEADERS: dict[str, dict[str, Any]] = {
+    "RateLimit-Limit": {
+        "description": "Requests allowed in the current window for this endpoint group.",
+        "schema": {"type": "integer", "minimum": 0},
+    },
+    "RateLimit-Remaining": {
+        "description": "Requests left in the current window.",
+        "schema": {"type": "integer", "minimum": 0},
+    },
+    "RateLimit-Reset": {
+        "description": "Seconds until the window ends and the count starts again.",
+        "schema": {"type": "integer", "minimum": 0},
+    },
+}
 
-    Fixed windows: one atomic ``incr`` per request, shared by every process through the
-    cache (Redis in production).
+# Backends whose add() and incr() are atomic across every process that shares them
+# (LocMemCache: within its one process, which is all it is shared by). Any other
+# backend (FileBasedCache, the embedded default; DatabaseCache) reads and then writes,
+# so parallel requests would all read the same count: those count under a PostgreSQL
+# advisory lock instead.
+ATOMIC_CACHES = (
+    "django.core.cache.backends.redis.RedisCache",
+    "django.core.cache.backends.locmem.LocMemCache",
+    "django.core.cache.backends.memcached.PyMemcacheCache",
+    "django.core.cache.backends.memcached.PyLibMCCache",
+    "django_redis.cache.RedisCache",
+)
+_LOCK_NAMESPACE = 0x4C554D  # "LUM": keeps our advisory locks apart from others'
+
+
+@dataclass(frozen=True)
+class Verdict:
+    limit: int
+    remaining: int
+    reset: int
+    retry_after: int | None
+
+    def headers(self) -> dict[str, str]:
+        return {
+            "RateLimit-Limit": str(self.limit),
+            "RateLimit-Remaining": str(self.remaining),
+            "RateLimit-Reset": str(self.reset),
+        }
+
+
+def _cache_is_atomic() -> bool:
+    return str(settings.CACHES["default"]["BACKEND"]) in ATOMIC_CACHES
+
+
+def _increment(key: str, timeout: int) -> int:
+    if _cache_is_atomic():
+        return _add_and_incr(key, timeout)
+    with transaction.atomic(), connection.cursor() as cursor:
+        # Held until this small transaction commits: one counter update at a time per
+        # key across every process and thread on this database.
+        cursor.execute("SELECT pg_advisory_xact_lock(%s, hashtext(%s))", [_LOCK_NAMESPACE, key])
+        return _add_and_incr(key, timeout)
+
+
+def _add_and_incr(key: str, timeout: int) -> int:
+    cache.add(key, 0, timeout=timeout)
+    try:
+        return int(cache.incr(key))
+    except ValueError:  # evicted between add and incr
+        cache.set(key, 1, timeout=timeout)
+        return 1
+
+
+def count(group: str, identity: str, *, now: float | None = None) -> Verdict | None:
+    """Count one request of ``group`` for ``identity``; None when the group is unlimited.
+
+    Fixed windows: one atomic increment per request, shared by every process through
+    the cache (Redis in production) or, on caches that cannot increment atomically,
+    under a PostgreSQL advisory lock.
     """
     rate = rate_for(group)
     if rate is None:
@@ -76,15 +150,26 @@ def hit(group: str, identity: str, *, now: float | None = None) -> int | None:
     now = time.time() if now is None else now
     window = int(now // rate.seconds)
     key = f"lumina:rl:{group}:{identity}:{window}"
-    cache.add(key, 0, timeout=rate.seconds + 1)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # evicted between add and incr
-        cache.set(key, 1, timeout=rate.seconds + 1)
-        count = 1
-    if count <= rate.count:
-        return None
-    return max(1, math.ceil((window + 1) * rate.seconds - now))
+    used = _increment(key, rate.seconds + 1)
+    reset = max(1, math.ceil((window + 1) * rate.seconds - now))
+    return Verdict(
+        limit=rate.count,
+        remaining=max(0, rate.count - used),
+        reset=reset,
+        retry_after=reset if used > rate.count else None,
+    )
+
+
+def hit(group: str, identity: str, *, now: float | None = None) -> int | None:
+    """Count one request; return the seconds to wait when over the limit, else None."""
+    verdict = count(group, identity, now=now)
+    return verdict.retry_after if verdict else None
+
+
+def remember(request: HttpRequest, verdict: Verdict | None) -> None:
+    """Keep the verdict for the response headers (``WebRateLimitMiddleware``)."""
+    if verdict is not None:
+        request.lumina_rate_limit = verdict  # type: ignore[attr-defined]
 
 
 def identity_for(request: HttpRequest | Request, *, by_ip: bool = False) -> str:
@@ -123,7 +208,9 @@ class GroupThrottle(BaseThrottle):
     def allow_request(self, request: Request, view: Any) -> bool:
         if request.path.startswith(NEVER_LIMITED):
             return True
-        self._wait = hit(api_group(request, view), identity_for(request))
+        verdict = count(api_group(request, view), identity_for(request))
+        remember(request._request, verdict)
+        self._wait = verdict.retry_after if verdict else None
         return self._wait is None
 
     def wait(self) -> float | None:
@@ -141,18 +228,31 @@ def rate_limited_page(request: HttpRequest, retry_after: int) -> HttpResponse:
 
 
 class WebRateLimitMiddleware:
-    """Limits the sign-in, upload and search pages; the API has its own throttle."""
+    """Limits the sign-in, upload and search pages; the API has its own throttle.
+
+    Every counted answer, web or API, carries the ``RateLimit-*`` headers.
+    """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self._limit(request) or self.get_response(request)
+        verdict = getattr(request, "lumina_rate_limit", None)
+        if isinstance(verdict, Verdict):
+            for name, value in verdict.headers().items():
+                response[name] = value
+        return response
+
+    def _limit(self, request: HttpRequest) -> HttpResponse | None:
         path = request.path
-        if not path.startswith(("/api/", *NEVER_LIMITED)):
-            for method, prefix, group in WEB_GROUPS:
-                if request.method == method and path.startswith(prefix):
-                    wait = hit(group, identity_for(request, by_ip=group == "signin"))
-                    if wait is not None:
-                        return rate_limited_page(request, wait)
-                    break
-        return self.get_response(request)
+        if path.startswith(("/api/", *NEVER_LIMITED)):
+            return None
+        for method, prefix, group in WEB_GROUPS:
+            if request.method == method and path.startswith(prefix):
+                verdict = count(group, identity_for(request, by_ip=group == "signin"))
+                remember(request, verdict)
+                if verdict is not None and verdict.retry_after is not None:
+                    return rate_limited_page(request, verdict.retry_after)
+                break
+        return None

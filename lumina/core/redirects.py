@@ -4,7 +4,7 @@ this site, never another host or scheme (open redirects), checked by Django's
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect
 from django.utils.http import url_has_allowed_host_and_scheme
 
@@ -30,4 +30,6 @@ def safe_next_url(request: HttpRequest, *, referer: bool = False) -> str:
 def redirect_next(request: HttpRequest, default: str, *, referer: bool = False) -> HttpResponse:
     """Redirect to a safe ``next`` (see `safe_next_url`), else to ``default`` (a URL
     name or path of this site)."""
-    return redirect(safe_next_url(request, referer=referer) or default)
+    target = safe_next_url(request, referer=referer)
+    # A URL, never a view name: redirect("abc") would try to reverse it (a 500).
+    return HttpResponseRedirect(target) if target else redirect(default)

@@ -37,6 +37,8 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "rest_framework",
     "drf_spectacular",
+    # Swagger UI and ReDoc as pinned static files served by the app (no CDN).
+    "drf_spectacular_sidecar",
     "django_celery_beat",
     "allauth",
     "allauth.account",
@@ -64,6 +66,8 @@ MIDDLEWARE = [
     "lumina.core.security.CSPMiddleware",
     # Site-wide IP allow and block lists, before anything touches the database.
     "lumina.core.ipfilter.IPFilterMiddleware",
+    # NUL bytes, oversize bodies and database-refused values: 400/413, never a 500.
+    "lumina.core.input.InputMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Oversized bodies refused from Content-Length, before the CSRF check reads them.
     "lumina.core.middleware.BodySizeLimitMiddleware",
@@ -389,7 +393,14 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "lumina.core.pagination.CursorPagination",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "lumina.core.api.exception_handler",
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # JSON that nests too deep, holds lone surrogates or is too long: 400/413.
+    "DEFAULT_PARSER_CLASSES": [
+        "lumina.core.api.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
+    # Documents every answer an operation can give (errors, 429, pagination, headers).
+    "DEFAULT_SCHEMA_CLASS": "lumina.core.schema.AutoSchema",
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
@@ -404,6 +415,12 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Swagger UI and ReDoc from drf-spectacular-sidecar's pinned files under /static/.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    # No validator badge: it would send the schema's URL to validator.swagger.io.
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
     # Workspace roles get their own name, so other "role" fields cannot collide with them.
     "ENUM_NAME_OVERRIDES": {
         "WorkspaceRoleEnum": "accounts.models.Role",

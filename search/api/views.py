@@ -187,6 +187,8 @@ class MapView(APIView):
 
 
 class SimilarView(APIView):
+    pagination_class = None  # a bare list: small and bounded
+
     @extend_schema(
         responses=SimilarOutputSerializer(many=True),
         summary="Near duplicates of one asset, closest first",
