@@ -98,8 +98,8 @@ OPERATIONS: dict[str, dict[str, Needed]] = {
     "api-share-link-revoke": {"POST": L_W},
     "api-share-link-accesses": {"GET": L_R},
 }
-# API pages that are no operation on data (the schema and its viewers).
-PUBLIC = frozenset({"api-schema", "api-docs", "api-redoc"})
+# API pages that are no operation on data (the root, the schema and its viewers).
+PUBLIC = frozenset({"api-root", "api-schema", "api-docs", "api-redoc"})
 
 
 def effective(scopes: list[str] | None) -> set[str]:
