@@ -194,3 +194,14 @@ def s3_storage(settings: Any, s3_endpoint: str) -> S3Bucket:
         },
     }
     return bucket
+
+
+@pytest.fixture(autouse=True)
+def _celery_join_flag_reset() -> None:
+    """Celery keeps "a task is running here" (no ``result.get()``) in one process-wide flag
+    that eager tasks set and restore. Eager tasks run at once in several live-server
+    threads can restore it in the wrong order and leave it set, which breaks a later
+    test's ``.delay().get()``. Each test starts with it cleared, as a fresh process does."""
+    from celery._state import _set_task_join_will_block
+
+    _set_task_join_will_block(False)
