@@ -7,12 +7,12 @@ from typing import Any
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 
-from lumina.core.errors import LuminaError
+from lumina.core.errors import LuminaError, NotFound
 
 from . import audit, scopes
 from .ipfilter import tenants_ip_allowed, workspace_ip_allowed
-from .models import ApiToken, Membership
-from .tenancy import SessionRequired, request_membership
+from .models import ApiToken
+from .tenancy import SessionRequired, membership_in, request_membership
 
 
 class InsufficientScope(LuminaError):
@@ -75,12 +75,12 @@ class WorkspaceIPPermission(BasePermission):
             raise WorkspaceIPForbidden()
         named = (getattr(view, "kwargs", None) or {}).get("tenant_id")
         if named is not None and not tenants_ip_allowed(request._request, [named]):
-            # Only for a workspace the caller reaches: for any other the view answers
-            # 404, so the lists never tell outsiders that a workspace exists.
-            token = request.auth if isinstance(request.auth, ApiToken) else None
-            reachable = (token is None or str(token.tenant_id) == str(named)) and (
-                Membership.objects.filter(user=request.user, tenant_id=named).exists()
-            )
-            if reachable:
-                raise WorkspaceIPForbidden()
+            # Only for a workspace the caller reaches (the same rule the views use): for
+            # any other the view answers 404, so the lists never tell outsiders that a
+            # workspace exists.
+            try:
+                membership_in(request, named)
+            except NotFound:
+                return True
+            raise WorkspaceIPForbidden()
         return True
