@@ -35,37 +35,12 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.functional import LazyObject, empty
 from django.utils.translation import gettext as _
 
+from lumina.core import registries
 from lumina.core.errors import PermissionDenied
 from lumina.core.net import client_ip
 
 from . import audit_verbs
 from .models import Membership, Role, Tenant, User
-
-# (app label, model, registration options). Models of apps not installed, or not built
-# yet, are skipped: accounts never imports a feature app.
-TRACKED: tuple[tuple[str, str, dict[str, Any]], ...] = (
-    ("accounts", "User", {"exclude_fields": ["password", "last_login", "password_changed_at"]}),
-    ("accounts", "Tenant", {"exclude_fields": ["updated_at"]}),
-    ("accounts", "Membership", {}),
-    ("accounts", "Invitation", {"exclude_fields": ["token_hash"]}),
-    ("accounts", "ApiToken", {"exclude_fields": ["token_hash", "last_used_at", "last_used_ip"]}),
-    (
-        "gallery",
-        "Asset",
-        {
-            "include_fields": [
-                "title",
-                "description",
-                "visibility",
-                "owner",
-                "original_filename",
-                "deleted_at",
-            ]
-        },
-    ),
-    ("albums", "Album", {}),
-    ("albums", "ShareLink", {"exclude_fields": ["token_hash", "password", "password_hash"]}),
-)
 
 # Events of our own, stored as "access" entries with the event in additional_data.
 SIGNIN = "auth.signin"
@@ -113,20 +88,29 @@ MEMBER_EVENTS = frozenset(
 
 
 def register_models() -> None:
-    for app_label, model_name, options in TRACKED:
-        try:
-            model = apps.get_model(app_label, model_name)
-        except LookupError:
-            continue
-        if not auditlog.contains(model):
-            field_names = {f.name for f in model._meta.get_fields()}
-            opts = {
-                key: [name for name in value if name in field_names]
-                if key in ("include_fields", "exclude_fields")
-                else value
-                for key, value in options.items()
-            }
-            auditlog.register(model, **opts)
+    """Accounts' own audited models; the feature apps register theirs in ``ready()``."""
+    from .models import ApiToken, Invitation
+
+    for model, exclude in (
+        (User, ("password", "last_login", "password_changed_at")),
+        (Tenant, ("updated_at",)),
+        (Membership, ()),
+        (Invitation, ("token_hash",)),
+        (ApiToken, ("token_hash", "last_used_at", "last_used_ip")),
+    ):
+        registries.audited_models.register(
+            model._meta.label, registries.AuditedModel(model=model, exclude_fields=exclude)
+        )
+
+
+def track(label: str, entry: registries.AuditedModel) -> None:
+    """Give a registered model django-auditlog's field history (``audited_models``)."""
+    if not auditlog.contains(entry.model):
+        auditlog.register(
+            entry.model,
+            include_fields=list(entry.include_fields) or None,
+            exclude_fields=list(entry.exclude_fields) or None,
+        )
 
 
 def _tenant_id_of(instance: models.Model) -> int | None:

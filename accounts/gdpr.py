@@ -3,39 +3,34 @@ grace period (carried out by a periodic task).
 
 The ZIP holds ``profile.json``, ``memberships.json``, ``devices.json``, ``tokens.json``
 (names, scopes and dates; never hashes), ``audit.json`` (entries about or by the user),
-and what the feature apps contribute through ``EXPORTERS``: by default the metadata
-and originals of the user's assets (``assets.json``, ``originals/``) and their albums
-(``albums.json``) when those apps are installed. Feature apps are reached by app
-label at run time, so accounts imports none of them.
+and what the feature apps contribute through ``lumina.core.registries.data_exporters``
+(gallery: ``assets.json`` and ``originals/``; albums: ``albums.json``), registered in
+their ``ready()``, so accounts imports none of them.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import secrets
 import tempfile
 import zipfile
-from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
 from auditlog.context import disable_auditlog
-from django.apps import apps
 from django.conf import settings
 from django.core.files import File
 from django.core.files.storage import default_storage
 from django.core.mail import send_mail
-from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
-from django.db.models import Model
-from django.forms.models import model_to_dict
 from django.utils import timezone
 
-from lumina.core import events
+from lumina.core import events, registries
 from lumina.core.errors import Conflict, LuminaError, NotFound, ValidationFailed
+from lumina.core.registries import ExportArchive
 
 from . import audit
+from .events import MemberRoleChanged, TenantDeleted, UserDeleted
 from .models import (
     AccountDeletion,
     ApiToken,
@@ -50,16 +45,11 @@ from .models import (
 
 logger = logging.getLogger(__name__)
 EXPORT_PREFIX = "exports"
-Exporter = Callable[[User, zipfile.ZipFile], None]
 
 
-def _json(zf: zipfile.ZipFile, name: str, data: Any) -> None:
-    zf.writestr(name, json.dumps(data, indent=2, cls=DjangoJSONEncoder, ensure_ascii=False))
-
-
-def _export_accounts(user: User, zf: zipfile.ZipFile) -> None:
-    _json(
-        zf,
+def _export_accounts(archive: ExportArchive) -> None:
+    user = User.objects.get(pk=archive.user_id)
+    archive.write_json(
         "profile.json",
         {
             "id": user.pk,
@@ -76,8 +66,7 @@ def _export_accounts(user: User, zf: zipfile.ZipFile) -> None:
             ],
         },
     )
-    _json(
-        zf,
+    archive.write_json(
         "memberships.json",
         [
             {
@@ -89,8 +78,7 @@ def _export_accounts(user: User, zf: zipfile.ZipFile) -> None:
             for m in Membership.objects.filter(user=user).select_related("tenant")
         ],
     )
-    _json(
-        zf,
+    archive.write_json(
         "devices.json",
         list(
             KnownDevice.objects.filter(user=user).values(
@@ -98,8 +86,7 @@ def _export_accounts(user: User, zf: zipfile.ZipFile) -> None:
             )
         ),
     )
-    _json(
-        zf,
+    archive.write_json(
         "tokens.json",
         list(
             ApiToken.objects.filter(user=user).values(
@@ -115,14 +102,12 @@ def _export_accounts(user: User, zf: zipfile.ZipFile) -> None:
             )
         ),
     )
-    member_of = _member_of(user)
-    _json(
-        zf,
+    archive.write_json(
         "audit.json",
         [
             audit.as_row(e)
             for e in audit.audit_for_user(user=user)
-            if _workspace_of(e) is None or _workspace_of(e) in member_of
+            if _workspace_of(e) is None or _workspace_of(e) in archive.workspace_ids
         ],
     )
 
@@ -141,86 +126,6 @@ def _workspace_of(entry: Any) -> int | None:
         return int(value) if value is not None else None
     except (TypeError, ValueError):
         return None
-
-
-def _model(label: str) -> type[Model] | None:
-    try:
-        return apps.get_model(label)
-    except (LookupError, ValueError):
-        return None
-
-
-def _plain(instance: Model, exclude: tuple[str, ...] = ()) -> dict[str, Any]:
-    data = model_to_dict(instance, exclude=list(exclude))
-    for field in instance._meta.concrete_fields:
-        if field.name in exclude:
-            continue
-        value = getattr(instance, field.attname)
-        if hasattr(value, "isoformat"):
-            data[field.name] = value.isoformat()
-    data["id"] = instance.pk
-    return data
-
-
-def _export_assets(user: User, zf: zipfile.ZipFile) -> None:
-    asset_model = _model("gallery.Asset")
-    if asset_model is None:
-        return
-    rows = []
-    member_of = _member_of(user)
-    for asset in asset_model.objects.filter(owner=user).order_by("pk").iterator():  # type: ignore[attr-defined]
-        row = _plain(asset)
-        key = getattr(asset, "original", "")
-        if getattr(asset, "tenant_id", None) not in member_of:
-            row["file_in_export"] = None  # a workspace the user left keeps its files
-            row["workspace_left"] = True
-        elif key:
-            name = f"originals/{asset.pk}-{_safe(getattr(asset, 'original_filename', '') or key)}"
-            try:
-                with (
-                    default_storage.open(key, "rb") as fh,
-                    zf.open(name, "w", force_zip64=True) as out,
-                ):
-                    while chunk := fh.read(1024 * 1024):
-                        out.write(chunk)
-                row["file_in_export"] = name
-            except OSError:
-                row["file_in_export"] = None
-        rows.append(row)
-    _json(zf, "assets.json", rows)
-
-
-def _export_albums(user: User, zf: zipfile.ZipFile) -> None:
-    album_model = _model("albums.Album")
-    if album_model is None:
-        return
-    owner_field = next(
-        (f for f in ("owner", "created_by", "user") if _has_field(album_model, f)), None
-    )
-    if owner_field is None:
-        return
-    albums = album_model.objects.filter(  # type: ignore[attr-defined]
-        **{owner_field: user}, tenant_id__in=_member_of(user)
-    ).order_by("pk")
-    _json(zf, "albums.json", [_plain(a, exclude=("password", "token_hash")) for a in albums])
-
-
-def _has_field(model: type[Model], name: str) -> bool:
-    return any(f.name == name for f in model._meta.get_fields())
-
-
-def _safe(name: str) -> str:
-    keep = "".join(c if c.isalnum() or c in "._-" else "_" for c in name.rsplit("/", 1)[-1])
-    return keep[:100] or "file"
-
-
-EXPORTERS: list[Exporter] = [_export_accounts, _export_assets, _export_albums]
-
-
-def register_exporter(exporter: Exporter) -> None:
-    """Feature apps may add what they hold about a user (call from ``ready()``)."""
-    if exporter not in EXPORTERS:
-        EXPORTERS.append(exporter)
 
 
 # --- export services -----------------------------------------------------------------
@@ -253,8 +158,11 @@ def data_export_build(*, export_id: int) -> DataExport | None:
     try:
         with tempfile.TemporaryFile() as tmp:
             with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as zf:
-                for exporter in EXPORTERS:
-                    exporter(user, zf)
+                archive = ExportArchive(
+                    zf=zf, user_id=user.pk, workspace_ids=frozenset(_member_of(user))
+                )
+                for exporter in registries.data_exporters:
+                    exporter(archive)
             size = tmp.tell()
             tmp.seek(0)
             saved = default_storage.save(key, File(tmp, name=key))
@@ -397,6 +305,7 @@ def account_delete(*, user: User, plan: dict[str, str]) -> None:
         if choice != DELETE:
             heir = Membership.objects.filter(tenant=tenant, user_id=int(choice)).first()
         if heir is not None:
+            old_role = heir.role
             audit.record(
                 "member.role_changed",
                 actor=user,
@@ -408,8 +317,13 @@ def account_delete(*, user: User, plan: dict[str, str]) -> None:
             heir.role = Role.OWNER
             heir.save(update_fields=["role"])
             events.emit(
-                "member.role_changed",
-                {"tenant_id": tenant.pk, "user_id": heir.user_id, "to": Role.OWNER},
+                MemberRoleChanged(
+                    tenant_id=tenant.pk,
+                    user_id=heir.user_id,
+                    old_role=old_role,
+                    new_role=Role.OWNER,
+                    actor_id=user_id,
+                )
             )
         else:
             # The heir left in the meantime, or deletion was chosen.
@@ -422,7 +336,7 @@ def account_delete(*, user: User, plan: dict[str, str]) -> None:
                 data={"reason": "account deletion"},
             )
             tenant.delete()
-            events.emit("tenant.deleted", {"tenant_id": tenant_id})
+            events.emit(TenantDeleted(tenant_id=tenant_id))
     keys = list(
         DataExport.objects.filter(user=user).exclude(file="").values_list("file", flat=True)
     )
@@ -444,7 +358,7 @@ def account_delete(*, user: User, plan: dict[str, str]) -> None:
     # the entry above records the deletion instead.
     with disable_auditlog():
         user.delete()
-    events.emit("user.deleted", {"user_id": user_id})
+    events.emit(UserDeleted(user_id=user_id))
 
 
 def account_deletions_execute() -> int:

@@ -28,6 +28,7 @@ from .errors import (
     LastOwner,
     RoleForbidden,
 )
+from .events import MemberAdded, MemberInvited, MemberRemoved, MemberRoleChanged, TenantCreated
 from .models import (
     ApiToken,
     Invitation,
@@ -95,7 +96,7 @@ def tenant_create(*, name: str, owner: User, personal: bool = False) -> Tenant:
     )
     Membership.objects.create(user=owner, tenant=tenant, role=Role.OWNER)
     audit.record("workspace.created", actor=owner, target=tenant, tenant=tenant)
-    events.emit("tenant.created", {"tenant_id": tenant.pk, "owner_id": owner.pk})
+    events.emit(TenantCreated(tenant_id=tenant.pk, owner_id=owner.pk))
     return tenant
 
 
@@ -186,7 +187,7 @@ def invitation_create(
         tenant=tenant,
         data={"role": role},
     )
-    events.emit("member.invited", {"tenant_id": tenant.pk, "invitation_id": invitation.pk})
+    events.emit(MemberInvited(tenant_id=tenant.pk, invitation_id=invitation.pk))
     return invitation, raw
 
 
@@ -222,8 +223,7 @@ def invitation_accept(*, user: User, token: str) -> Membership:
     )
     if created:
         events.emit(
-            "member.added",
-            {"tenant_id": invitation.tenant_id, "user_id": user.pk, "role": membership.role},
+            MemberAdded(tenant_id=invitation.tenant_id, user_id=user.pk, role=membership.role)
         )
     return membership
 
@@ -267,8 +267,13 @@ def membership_change_role(
         changes={"role": [old, role]},
     )
     events.emit(
-        "member.role_changed",
-        {"tenant_id": membership.tenant_id, "user_id": membership.user_id, "from": old, "to": role},
+        MemberRoleChanged(
+            tenant_id=membership.tenant_id,
+            user_id=membership.user_id,
+            old_role=old,
+            new_role=role,
+            actor_id=actor_membership.user_id,
+        )
     )
     return membership
 
@@ -283,7 +288,6 @@ def membership_remove(*, actor_membership: Membership, membership: Membership) -
             raise RoleForbidden("Only owners can remove owners.")
     if membership.role == Role.OWNER and not _other_owners_exist(membership):
         raise LastOwner()
-    payload = {"tenant_id": membership.tenant_id, "user_id": membership.user_id}
     audit.record(
         "member.left" if leaving else "member.removed",
         actor=actor_membership.user,
@@ -291,7 +295,8 @@ def membership_remove(*, actor_membership: Membership, membership: Membership) -
         tenant=membership.tenant_id,
     )
     membership.delete()
-    events.emit("member.removed", payload)
+    # The deleted instance keeps its field values (only the primary key is cleared).
+    events.emit(MemberRemoved(tenant_id=membership.tenant_id, user_id=membership.user_id))
 
 
 @transaction.atomic

@@ -21,6 +21,7 @@ from django.http import HttpRequest
 from lumina.core import events
 
 from . import audit
+from .events import MemberAdded, MemberRemoved, MemberRoleChanged
 from .models import ROLE_RANK, Membership, Role, Tenant, User
 
 logger = logging.getLogger(__name__)
@@ -72,14 +73,14 @@ def apply_roles(*, user: User, extra_data: dict[str, Any], request: HttpRequest 
         if membership is not None and not _last_owner(membership):
             audit.record("member.sso_removed", actor=user, target=membership, tenant=tenant)
             membership.delete()
-            events.emit("member.removed", {"tenant_id": tenant.pk, "user_id": user.pk})
+            events.emit(MemberRemoved(tenant_id=tenant.pk, user_id=user.pk))
         return
     if membership is None:
         added = Membership.objects.create(user=user, tenant=tenant, role=role)
         audit.record(
             "member.sso_added", actor=user, target=added, tenant=tenant, data={"role": role}
         )
-        events.emit("member.added", {"tenant_id": tenant.pk, "user_id": user.pk, "role": role})
+        events.emit(MemberAdded(tenant_id=tenant.pk, user_id=user.pk, role=role))
     elif membership.role != role and not (
         membership.role == Role.OWNER and _last_owner(membership)
     ):
@@ -94,8 +95,9 @@ def apply_roles(*, user: User, extra_data: dict[str, Any], request: HttpRequest 
             changes={"role": [old, role]},
         )
         events.emit(
-            "member.role_changed",
-            {"tenant_id": tenant.pk, "user_id": user.pk, "from": old, "to": role},
+            MemberRoleChanged(
+                tenant_id=tenant.pk, user_id=user.pk, old_role=old, new_role=role, actor_id=user.pk
+            )
         )
     audit.record(
         audit.SSO_SIGNIN,

@@ -37,6 +37,18 @@ from .errors import (
     SharePasswordThrottled,
     SharePasswordWrong,
 )
+from .events import (
+    AlbumCreated,
+    AlbumDeleted,
+    AlbumItemsAdded,
+    AlbumItemsRemoved,
+    AlbumItemsReordered,
+    AlbumShared,
+    AlbumUnshared,
+    AlbumUpdated,
+    ShareLinkCreated,
+    ShareLinkRevoked,
+)
 from .models import (
     AccessKind,
     Album,
@@ -121,10 +133,6 @@ def _touch(album: Album) -> None:
     Album.objects.filter(pk=album.pk).update(updated_at=album.updated_at)
 
 
-def _emit(event: str, album: Album, **extra: Any) -> None:
-    events.emit(event, {"tenant_id": album.tenant_id, "album_id": album.pk, **extra})
-
-
 # --- albums ----------------------------------------------------------------------------
 
 
@@ -158,7 +166,7 @@ def album_create(
     audit.record(
         "album.created", actor=actor.user, target=album, parent=parent, tenant=album.tenant_id
     )
-    _emit("album.created", album)
+    events.emit(AlbumCreated(tenant_id=album.tenant_id, album_id=album.pk))
     return album
 
 
@@ -208,7 +216,7 @@ def album_update(*, actor: Actor, album: Album, data: dict[str, Any]) -> Album:
         tenant=album.tenant_id,
         changes=audit.diff(before, album),
     )
-    _emit("album.updated", album)
+    events.emit(AlbumUpdated(tenant_id=album.tenant_id, album_id=album.pk))
     return album
 
 
@@ -266,8 +274,7 @@ def album_delete(*, actor: Actor, album: Album, children: str = CHILDREN_MOVE_UP
     Album.objects.filter(pk__in=ids).delete()
     for album_id in ids:
         events.emit(
-            "album.deleted",
-            {"tenant_id": album.tenant_id, "album_id": album_id, "asset_ids": held[album_id]},
+            AlbumDeleted(tenant_id=album.tenant_id, album_id=album_id, asset_ids=held[album_id])
         )
     return len(ids)
 
@@ -471,7 +478,7 @@ def album_items_add(
             parent=album,
             tenant=album.tenant_id,
         )
-        _emit("album.items_added", album, asset_ids=new)
+        events.emit(AlbumItemsAdded(tenant_id=album.tenant_id, album_id=album.pk, asset_ids=new))
     return ItemsAdded(added=new, already=[a.pk for a in assets if a.pk in present])
 
 
@@ -503,7 +510,7 @@ def album_items_remove(*, actor: Actor, album: Album, asset_ids: Sequence[Any]) 
             parent=album,
             tenant=album.tenant_id,
         )
-        _emit("album.items_removed", album, asset_ids=ids)
+        events.emit(AlbumItemsRemoved(tenant_id=album.tenant_id, album_id=album.pk, asset_ids=ids))
     return removed
 
 
@@ -553,7 +560,7 @@ def album_items_reorder(
         parent=album,
         tenant=album.tenant_id,
     )
-    _emit("album.items_reordered", album)
+    events.emit(AlbumItemsReordered(tenant_id=album.tenant_id, album_id=album.pk))
 
 
 def album_upload(
@@ -668,13 +675,9 @@ def share_link_create(
         },
     )
     events.emit(
-        "share_link.created",
-        {
-            "tenant_id": tenant_id,
-            "link_id": link.pk,
-            "album_id": link.album_id,
-            "asset_id": link.asset_id,
-        },
+        ShareLinkCreated(
+            tenant_id=tenant_id, link_id=link.pk, album_id=link.album_id, asset_id=link.asset_id
+        )
     )
     return link, raw
 
@@ -730,7 +733,7 @@ def share_link_revoke(*, actor: Actor, link: ShareLink) -> ShareLink:
         link.revoked_at = timezone.now()
         link.save(update_fields=["revoked_at"])
         audit.record("share_link.revoked", actor=actor.user, target=link, tenant=link.tenant_id)
-        events.emit("share_link.revoked", {"tenant_id": link.tenant_id, "link_id": link.pk})
+        events.emit(ShareLinkRevoked(tenant_id=link.tenant_id, link_id=link.pk))
     return link
 
 
@@ -742,7 +745,7 @@ def share_links_revoke_operator(*, links: Sequence[ShareLink]) -> int:
     ShareLink.objects.filter(pk__in=[link.pk for link in live]).update(revoked_at=timezone.now())
     audit.record_per_tenant("share_link.revoked", objects=live)
     for link in live:
-        events.emit("share_link.revoked", {"tenant_id": link.tenant_id, "link_id": link.pk})
+        events.emit(ShareLinkRevoked(tenant_id=link.tenant_id, link_id=link.pk))
     return len(live)
 
 
@@ -963,7 +966,7 @@ def album_share_create(
         tenant=album.tenant_id,
         data={"role": role},
     )
-    _emit("album.shared", album, share_id=share.pk)
+    events.emit(AlbumShared(tenant_id=album.tenant_id, album_id=album.pk, share_id=share.pk))
     return share
 
 
@@ -1003,4 +1006,4 @@ def album_share_delete(*, actor: Actor, album: Album, share: AlbumShare) -> None
         "album.unshared", actor=actor.user, target=share, parent=album, tenant=album.tenant_id
     )
     share.delete()
-    _emit("album.unshared", album)
+    events.emit(AlbumUnshared(tenant_id=album.tenant_id, album_id=album.pk))

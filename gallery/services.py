@@ -25,6 +25,15 @@ from lumina.core.text import clean_text, strip_unsafe
 
 from . import selectors, storage
 from .errors import BulkTooLarge
+from .events import (
+    AssetCreated,
+    AssetDeleted,
+    AssetFoldered,
+    AssetReady,
+    AssetRestored,
+    AssetTrashed,
+    AssetUpdated,
+)
 from .models import (
     Asset,
     AssetTag,
@@ -178,13 +187,12 @@ def asset_upload(
     folder = folder_of(relative_path)
     if folder:
         events.emit(
-            "asset.foldered",
-            {
-                "tenant_id": membership.tenant_id,
-                "asset_id": asset.pk,
-                "user_id": membership.user_id,
-                "folder": folder,
-            },
+            AssetFoldered(
+                tenant_id=membership.tenant_id,
+                asset_id=asset.pk,
+                user_id=membership.user_id,
+                folder=folder,
+            )
         )
     return asset, duplicate
 
@@ -278,7 +286,7 @@ def _upload(
             # upload (no oracle), and each purge gives back what its asset counted.
             usage_add(tenant_id=tenant.pk, originals=info.bytes, assets=1)
             _queue_processing(asset.pk)
-            events.emit("asset.created", {"tenant_id": tenant.pk, "asset_id": asset.pk})
+            events.emit(AssetCreated(tenant_id=tenant.pk, asset_id=asset.pk))
         except BaseException:
             if not key_existed:  # still under the lock: nobody else uses it yet
                 storage.delete(key)
@@ -317,7 +325,7 @@ def asset_process(*, asset_id: int) -> Asset | None:
         Asset.objects.filter(pk=asset.pk).update(
             status=Status.READY, failure_reason="", updated_at=timezone.now(), **fields
         )
-        events.emit("asset.ready", {"tenant_id": asset.tenant_id, "asset_id": asset.pk})
+        events.emit(AssetReady(tenant_id=asset.tenant_id, asset_id=asset.pk))
     return Asset.objects.get(pk=asset.pk)
 
 
@@ -431,7 +439,7 @@ def asset_update(*, membership: Membership, asset: Asset, data: dict[str, Any]) 
         changes=audit.diff(before, asset),
         data={"tags": data["tags"]} if "tags" in data else None,
     )
-    events.emit("asset.updated", {"tenant_id": asset.tenant_id, "asset_id": asset.pk})
+    events.emit(AssetUpdated(tenant_id=asset.tenant_id, asset_id=asset.pk))
     return asset
 
 
@@ -447,7 +455,7 @@ def asset_delete(*, membership: Membership, assets: Sequence[Asset]) -> int:
         "asset.trashed", actor=membership.user, targets=assets, tenant=membership.tenant_id
     )
     for asset_id in ids:
-        events.emit("asset.trashed", {"tenant_id": membership.tenant_id, "asset_id": asset_id})
+        events.emit(AssetTrashed(tenant_id=membership.tenant_id, asset_id=asset_id))
     return count
 
 
@@ -460,7 +468,7 @@ def asset_restore(*, membership: Membership, assets: Sequence[Asset]) -> int:
         "asset.restored", actor=membership.user, targets=assets, tenant=membership.tenant_id
     )
     for asset_id in ids:
-        events.emit("asset.restored", {"tenant_id": membership.tenant_id, "asset_id": asset_id})
+        events.emit(AssetRestored(tenant_id=membership.tenant_id, asset_id=asset_id))
     return count
 
 
@@ -485,7 +493,7 @@ def _purge(queryset: Any, verb: str = "trash.purged", actor: Any = None) -> int:
         Asset.objects.filter(pk__in=[a.pk for a in assets]).delete()
         audit.record_per_tenant(verb, objects=assets, actor=actor)
         for asset in assets:
-            events.emit("asset.deleted", {"tenant_id": asset.tenant_id, "asset_id": asset.pk})
+            events.emit(AssetDeleted(tenant_id=asset.tenant_id, asset_id=asset.pk))
         transaction.on_commit(lambda: _remove_unused_files(files))
     return len(assets)
 
@@ -684,5 +692,5 @@ def asset_bulk(
             | ({"titles_before": titles} if action == "rename" else {}),
         )
     for asset in assets:
-        events.emit("asset.updated", {"tenant_id": membership.tenant_id, "asset_id": asset.pk})
+        events.emit(AssetUpdated(tenant_id=membership.tenant_id, asset_id=asset.pk))
     return len(assets)

@@ -1,30 +1,42 @@
 """Subscribers to domain events: they keep the index current without a rebuild.
 
-Gallery emits ``asset.created``, ``asset.ready``, ``asset.updated`` (title, description,
-visibility, tags, renames), ``asset.trashed``, ``asset.restored`` and ``asset.deleted``
-after its transaction commits, with ``{"tenant_id", "asset_id"}``. Each one refreshes
-that asset's document at once, in the process that made the change (the processing
-worker for ``asset.ready``, which is where the place lookup runs). Should the refresh
-fail, it is queued as a task with retries, and a periodic task indexes any asset that
-still has no document.
+Gallery's asset events (``asset.created``, ``asset.ready``, ``asset.updated`` for title,
+description, visibility, tags and renames, ``asset.trashed``, ``asset.restored``) each
+refresh that asset's document at once, in the process that made the change (the
+processing worker for ``asset.ready``, which is where the place lookup runs). Should the
+refresh fail, it is queued as a task with retries, and a periodic task indexes any asset
+that still has no document.
 
-Other apps' events that change what is searched (``album.*``, ``tag.*``) are handled
-when their payload names the assets (``asset_ids``) or an album (``album_id``).
+Album events change what is searched (album titles and membership): those that name
+assets (``asset_ids``) re-index them, the others re-index the album's assets.
 """
 
 from __future__ import annotations
 
 import logging
-from typing import Any
+
+from albums import events as album_events
+from gallery import events as asset_events
+from lumina.core import events
 
 logger = logging.getLogger(__name__)
 
-ASSET_EVENTS = (
-    "asset.created",
-    "asset.ready",
-    "asset.updated",
-    "asset.trashed",
-    "asset.restored",
+ASSET_EVENTS: tuple[type[asset_events.AssetEvent], ...] = (
+    asset_events.AssetCreated,
+    asset_events.AssetReady,
+    asset_events.AssetUpdated,
+    asset_events.AssetTrashed,
+    asset_events.AssetRestored,
+)
+ALBUM_EVENTS: tuple[type[album_events.AlbumEvent], ...] = (
+    album_events.AlbumCreated,
+    album_events.AlbumUpdated,
+    album_events.AlbumDeleted,
+    album_events.AlbumItemsAdded,
+    album_events.AlbumItemsRemoved,
+    album_events.AlbumItemsReordered,
+    album_events.AlbumShared,
+    album_events.AlbumUnshared,
 )
 
 
@@ -40,29 +52,22 @@ def _refresh(asset_ids: list[int]) -> None:
         tasks.documents_refresh_task.delay(asset_ids)
 
 
-def on_asset_event(event: str, payload: dict[str, Any]) -> None:
-    asset_id = payload.get("asset_id")
-    if isinstance(asset_id, int):
-        _refresh([asset_id])
+def on_asset_event(event: asset_events.AssetEvent) -> None:
+    _refresh([event.asset_id])
 
 
-def on_other_event(event: str, payload: dict[str, Any]) -> None:
-    """``album.*`` and ``tag.*`` events: re-index the assets they name."""
-    if not event.startswith(("album.", "tag.")):
-        return
+def on_album_event(event: album_events.AlbumEvent) -> None:
+    """Re-index the assets the event names, else those of the album."""
     from .documents import album_asset_ids
 
-    ids = [int(i) for i in payload.get("asset_ids") or [] if isinstance(i, int)]
-    album_id = payload.get("album_id")
-    if isinstance(album_id, int) and "asset_ids" not in payload:
-        ids.extend(album_asset_ids(album_id))
+    named: list[int] | None = getattr(event, "asset_ids", None)
+    ids = list(named) if named is not None else album_asset_ids(event.album_id)
     for start in range(0, len(ids), 1000):
         _refresh(sorted(set(ids[start : start + 1000])))
 
 
 def connect() -> None:
-    from lumina.core import events
-
-    for name in ASSET_EVENTS:
-        events.subscribe(name, on_asset_event)
-    events.subscribe("*", on_other_event)
+    for asset_event in ASSET_EVENTS:
+        events.subscribe(asset_event, on_asset_event)
+    for album_event in ALBUM_EVENTS:
+        events.subscribe(album_event, on_album_event)

@@ -4,10 +4,8 @@ import json
 import logging
 
 import pytest
-from django.db import transaction
 from django.test import RequestFactory
 
-from lumina.core import events
 from lumina.core.logging import JsonFormatter, RequestContextFilter, request_context
 from lumina.core.net import client_ip
 
@@ -64,27 +62,3 @@ def test_access_log_names_user_tenant_status_and_duration(api, user, caplog):
     assert record.path == "/api/v1/me/"
     assert record.user_id == user.pk
     assert record.duration_ms >= 0
-
-
-@pytest.mark.django_db
-def test_events_are_delivered_after_commit_and_a_failing_handler_does_not_stop_others(
-    django_capture_on_commit_callbacks,
-):
-    seen: list[tuple[str, dict]] = []
-
-    def broken(event: str, payload: dict) -> None:
-        raise RuntimeError("boom")
-
-    def record(event: str, payload: dict) -> None:
-        seen.append((event, payload))
-
-    events.subscribe("thing.happened", broken)
-    events.subscribe("*", record)
-    try:
-        with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
-            events.emit("thing.happened", {"id": 1})
-            assert seen == []  # not before commit
-        assert seen == [("thing.happened", {"id": 1})]
-    finally:
-        events.unsubscribe("thing.happened", broken)
-        events.unsubscribe("*", record)

@@ -297,6 +297,7 @@ def test_processing_twice_changes_nothing(editor, three):
 def test_deleting_a_workspace_removes_its_files_after_commit(editor, upload, media):
     from django.test import TestCase
 
+    from accounts.events import TenantDeleted
     from lumina.core import events
 
     other = UserFactory()
@@ -305,7 +306,7 @@ def test_deleting_a_workspace_removes_its_files_after_commit(editor, upload, med
     upload(editor, images.jpeg(seed=78))
     assert any(key.startswith(f"t/{tenant_id}/") for key in files_under(media))
     with TestCase.captureOnCommitCallbacks(execute=True):
-        events.emit("tenant.deleted", {"tenant_id": tenant_id})
+        events.emit(TenantDeleted(tenant_id=tenant_id))
     remaining = files_under(media)
     assert not any(key.startswith(f"t/{tenant_id}/") for key in remaining)
     assert any(key.startswith("t/") for key in remaining)

@@ -8,7 +8,11 @@ import io
 import pytest
 from django.core.management import call_command
 
+from accounts.events import MemberAdded
+from albums.events import AlbumItemsAdded
+from gallery.events import AssetDeleted, AssetUpdated
 from gallery.models import Asset
+from lumina.core import events
 from search import handlers, services
 from search.models import DuplicatePair, SearchDocument, SearchPlace, SearchTerm
 from tests import images
@@ -143,24 +147,29 @@ def test_a_failed_refresh_is_queued_as_a_task(ws, monkeypatch):
 
     monkeypatch.setattr(services, "documents_refresh", flaky)
     Asset.objects.filter(pk=asset.pk).update(title="Recovered")
-    handlers.on_asset_event("asset.updated", {"tenant_id": ws.tenant_id, "asset_id": asset.pk})
+    handlers.on_asset_event(AssetUpdated(tenant_id=ws.tenant_id, asset_id=asset.pk))
     assert len(calls) == 2  # the eager task ran the retry
     assert SearchDocument.objects.filter(asset=asset, vector__isnull=False).exists()
 
 
-def test_album_and_tag_events_with_asset_ids_reindex_them(ws, monkeypatch):
+def test_album_events_with_asset_ids_reindex_them(ws, monkeypatch):
     asset = make_asset(ws, title="Sunset")
     Asset.objects.filter(pk=asset.pk).update(title="Sunrise")
-    handlers.on_other_event(
-        "album.items_added", {"tenant_id": ws.tenant_id, "asset_ids": [asset.pk]}
+    handlers.on_album_event(
+        AlbumItemsAdded(tenant_id=ws.tenant_id, album_id=0, asset_ids=[asset.pk])
     )
     from search import selectors
     from search.filters import SearchRequest
 
     page = selectors.search(membership=ws, request=SearchRequest(q="sunrise"))
     assert [a.pk for a in page.results] == [asset.pk]
-    # other events are ignored
-    handlers.on_other_event("member.added", {"asset_ids": [asset.pk]})
+    # the index listens to asset and album events only
+    assert handlers.on_album_event in events.listeners(AlbumItemsAdded)
+    assert handlers.on_asset_event in events.listeners(AssetUpdated)
+    assert handlers.on_asset_event not in events.listeners(AssetDeleted)
+    assert not {handlers.on_album_event, handlers.on_asset_event} & set(
+        events.listeners(MemberAdded) + events.listeners("*")
+    )
 
 
 def test_rebuild_finds_the_same_pairs_as_indexing_one_by_one(ws, other_ws):

@@ -49,7 +49,6 @@ WRITE_MODULES = (
 EXEMPT: dict[str, str] = {
     "accounts.services.invitation_by_token": "reads: finds a pending invitation by its token",
     "accounts.services.device_fingerprint": "pure: hashes a user agent and an address",
-    "accounts.gdpr.register_exporter": "start-up registry of export sections, no data",
     "accounts.sso.claim_values": "pure: reads a claim of the provider's answer",
     "accounts.sso.mapped_roles": "pure: maps claim values to roles",
     "gallery.services.normalise_tags": "pure: cleans tag names",
