@@ -88,7 +88,8 @@ MEMBER_EVENTS = frozenset(
 
 
 def register_models() -> None:
-    """Accounts' own audited models; the feature apps register theirs in ``ready()``."""
+    """Accounts' own audited models and audit labels; the feature apps register theirs
+    in ``ready()``."""
     from .models import ApiToken, Invitation
 
     for model, exclude in (
@@ -101,6 +102,14 @@ def register_models() -> None:
         registries.audited_models.register(
             model._meta.label, registries.AuditedModel(model=model, exclude_fields=exclude)
         )
+    # Labels captured at the time, by model (the feature apps register theirs).
+    for kind, label, person in (
+        ("accounts.user", _user_label, True),
+        ("accounts.membership", _membership_label, True),
+        ("accounts.invitation", _invitation_label, True),
+        ("accounts.tenant", _tenant_label, False),
+    ):
+        registries.audit_labels.register(kind, registries.AuditLabel(label=label, person=person))
 
 
 def track(label: str, entry: registries.AuditedModel) -> None:
@@ -247,16 +256,20 @@ def refs(type_: str, ids: Iterable[Any]) -> list[Ref]:
     return [Ref(type_, i) for i in ids]
 
 
-# Labels captured at the time, by model; duck-typed so accounts imports no feature app.
-_LABELS: dict[str, Callable[[Any], str]] = {
-    "accounts.user": lambda u: u.name,
-    "accounts.membership": lambda m: m.user.name,
-    "accounts.invitation": lambda i: i.email,
-    "accounts.tenant": lambda t: t.name,
-    "gallery.asset": lambda a: a.title or a.original_filename or "",
-    "albums.album": lambda a: a.title,
-    "albums.albumshare": lambda s: s.email_lower or (s.user.email if s.user_id else ""),
-}
+def _user_label(user: User) -> str:
+    return user.name
+
+
+def _membership_label(membership: Membership) -> str:
+    return membership.user.name
+
+
+def _invitation_label(invitation: Any) -> str:
+    return str(invitation.email)
+
+
+def _tenant_label(tenant: Tenant) -> str:
+    return tenant.name
 
 
 def _target(obj: Any) -> dict[str, Any]:
@@ -264,7 +277,8 @@ def _target(obj: Any) -> dict[str, Any]:
         return {"type": obj.type, "id": obj.id, "label": obj.label}
     obj = _unwrap(obj)
     kind = obj._meta.label_lower
-    label = _LABELS.get(kind, str)(obj)
+    named = registries.audit_labels.get(kind)
+    label = named.label(obj) if named is not None else str(obj)
     found: dict[str, Any] = {"type": kind, "id": obj.pk, "label": str(label or "")[:200]}
     if kind == "accounts.membership":
         found["user_id"] = obj.user_id  # so that erasing the person finds the entry

@@ -16,6 +16,8 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext_lazy
 
+from lumina.core import registries
+
 
 @dataclass(frozen=True)
 class Verb:
@@ -328,10 +330,10 @@ def actor_text(kind: str, label: str, email: str | None) -> str:
     return label or email or _("a deleted user")
 
 
-# People are named as they are; things are quoted.
-PEOPLE = frozenset(
-    {"accounts.user", "accounts.membership", "accounts.invitation", "albums.albumshare"}
-)
+def _is_person(kind: Any) -> bool:
+    """People are named as they are; things are quoted (``audit_labels``)."""
+    named = registries.audit_labels.get(str(kind))
+    return named is not None and named.person
 
 
 def target_text(target: dict[str, Any] | None) -> str:
@@ -342,7 +344,7 @@ def target_text(target: dict[str, Any] | None) -> str:
     label = target.get("label") or ""
     if not label:
         return f"#{target.get('id')}"
-    return label if target.get("type") in PEOPLE else quoted(label)
+    return label if _is_person(target.get("type")) else quoted(label)
 
 
 def value_text(value: Any) -> str:

@@ -163,3 +163,20 @@ audited_models: Registry[AuditedModel] = Registry(
     "audited_models",
     "Models with a field-level audit history, keyed by model label ('gallery.Asset').",
 )
+
+
+@dataclass(frozen=True)
+class AuditLabel:
+    """How audit entries name an object of a model, captured when the entry is made."""
+
+    # The object's name at the time (duck-typed: the core knows no model).
+    label: Callable[[Any], str]
+    # People are named as they are in audit sentences; things are quoted.
+    person: bool = False
+
+
+audit_labels: Registry[AuditLabel] = Registry(
+    "audit_labels",
+    "Names of objects in audit entries, keyed by lower-case model label ('gallery.asset'); "
+    "a model without one is named by str().",
+)

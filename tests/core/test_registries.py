@@ -51,3 +51,18 @@ def test_the_audited_models_are_registered_with_auditlog_with_their_fields():
         fields = {f.name for f in model._meta.get_fields()}
         include, exclude = expected[label]
         assert set(include) | set(exclude) <= fields, label  # no guessed field names
+
+
+def test_audit_entries_name_objects_as_their_app_says():
+    people = {key for key, entry in registries.audit_labels.items() if entry.person}
+    assert people == {
+        "accounts.user",
+        "accounts.membership",
+        "accounts.invitation",
+        "albums.albumshare",
+    }
+    assert set(registries.audit_labels.keys()) == people | {
+        "accounts.tenant",
+        "gallery.asset",
+        "albums.album",
+    }
