@@ -7,8 +7,8 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.admin_audit import AuditedAdmin
 
-from . import services
 from .models import Album, AlbumItem, AlbumShare, ShareAccess, ShareLink
+from .sharing import services as sharing_services
 
 
 class AlbumItemInline(admin.TabularInline):
@@ -72,5 +72,5 @@ class ShareLinkAdmin(AuditedAdmin):
     @admin.action(description=_("Revoke the selected links"))
     def revoke(self, request: HttpRequest, queryset: QuerySet[ShareLink]) -> None:
         # Operators act across workspaces, so not through the member-facing service.
-        count = services.share_links_revoke_operator(links=list(queryset))
+        count = sharing_services.share_links_revoke_operator(links=list(queryset))
         self.message_user(request, _("%(n)s link(s) revoked.") % {"n": count}, messages.SUCCESS)
