@@ -20,7 +20,8 @@ from typing import IO, Any, TypedDict, TypeVar
 
 from PIL import ExifTags, Image, TiffImagePlugin
 
-from .validators import CorruptImage, ImageFormat, pillow_open, register_pillow_plugins
+from .formats import CorruptImage, ImageFormat
+from .renditions.decoders import pillow_open, register_pillow_plugins
 
 __all__ = ["Metadata", "exif_to_json", "read_metadata"]
 
