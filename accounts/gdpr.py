@@ -284,7 +284,7 @@ def data_export_build(*, export_id: int) -> DataExport | None:
     return export
 
 
-def data_export_open(*, user: User, export: DataExport, ip: str | None = None) -> File:
+def data_export_open(*, user: User, export: DataExport, ip: str | None = None) -> File[Any]:
     if export.status != ExportStatus.READY or not export.file:
         raise NotFound("This export is not ready.")
     if export.expires_at and export.expires_at <= timezone.now():

@@ -11,7 +11,7 @@ from .models import Album, AlbumItem, AlbumShare, ShareAccess, ShareLink
 from .sharing import services as sharing_services
 
 
-class AlbumItemInline(admin.TabularInline):
+class AlbumItemInline(admin.TabularInline[AlbumItem, Album]):
     model = AlbumItem
     extra = 0
     raw_id_fields = ("asset", "added_by")
@@ -19,7 +19,7 @@ class AlbumItemInline(admin.TabularInline):
     ordering = ("position", "id")
 
 
-class AlbumShareInline(admin.TabularInline):
+class AlbumShareInline(admin.TabularInline[AlbumShare, Album]):
     model = AlbumShare
     extra = 0
     raw_id_fields = ("user", "created_by")
@@ -35,7 +35,7 @@ class AlbumAdmin(AuditedAdmin):
     inlines = (AlbumShareInline, AlbumItemInline)
 
 
-class ShareAccessInline(admin.TabularInline):
+class ShareAccessInline(admin.TabularInline[ShareAccess, ShareLink]):
     model = ShareAccess
     extra = 0
     can_delete = False

@@ -380,7 +380,7 @@ def _coordinate(value: Any, ref: Any, negative_ref: str, limit: float) -> float 
         degrees = -abs(degrees)
     if not math.isfinite(degrees) or abs(degrees) > limit:
         return None
-    return round(degrees, 7)
+    return float(round(degrees, 7))
 
 
 def _altitude(value: Any, ref: Any) -> float | None:

@@ -49,7 +49,7 @@ def facets(*, membership: Membership, request: SearchRequest) -> dict[str, Any]:
     if found is None:
         found = _facets(membership, request)
         cache.set(key, found, settings.LUMINA_SEARCH_FACET_CACHE_SECONDS)
-    return found
+    return dict(found)
 
 
 # Above this many matches (the planner's estimate), facets count a sample of about
