@@ -65,7 +65,15 @@ class ShareLinkAdmin(AuditedAdmin):
     raw_id_fields = ("tenant", "album", "asset", "created_by")
     # The hash is no use to an operator and the password hash even less.
     exclude = ("token_hash", "password")
-    readonly_fields = ("token_prefix", "view_count", "download_count", "last_accessed_at")
+    # Revoking goes through the action (the service emits ``share_link.revoked``); the
+    # form may neither revoke nor bring a revoked link back behind its back.
+    readonly_fields = (
+        "token_prefix",
+        "view_count",
+        "download_count",
+        "last_accessed_at",
+        "revoked_at",
+    )
     inlines = (ShareAccessInline,)
     actions = ("revoke",)
 

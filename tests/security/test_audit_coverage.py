@@ -217,6 +217,14 @@ def _accounts() -> dict[str, Recipe]:
                 actor_membership=w.membership(w.owner), membership=w.membership(w.viewer)
             )
         ),
+        "membership_sync_sso": lambda w: (
+            lambda: s.membership_sync_sso(user=w.viewer, tenant=w.tenant, role=Role.EDITOR)
+        ),
+        "membership_hand_over": lambda w: (
+            lambda: s.membership_hand_over(
+                leaving=w.owner, tenant=w.tenant, heir_user_id=w.editor.pk
+            )
+        ),
         "api_token_create": lambda w: (
             lambda: s.api_token_create(user=w.owner, tenant=w.tenant, name="ci")
         ),
