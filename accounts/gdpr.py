@@ -29,8 +29,8 @@ from lumina.core import events, registries
 from lumina.core.errors import Conflict, LuminaError, NotFound, ValidationFailed
 from lumina.core.registries import ExportArchive
 
-from . import audit
-from .events import MemberRoleChanged, TenantDeleted, UserDeleted
+from . import audit, services
+from .events import TenantDeleted, UserDeleted
 from .models import (
     AccountDeletion,
     ApiToken,
@@ -38,7 +38,6 @@ from .models import (
     ExportStatus,
     KnownDevice,
     Membership,
-    Role,
     Tenant,
     User,
 )
@@ -192,7 +191,7 @@ def data_export_build(*, export_id: int) -> DataExport | None:
     return export
 
 
-def data_export_open(*, user: User, export: DataExport, ip: str | None = None) -> File:
+def data_export_open(*, user: User, export: DataExport, ip: str | None = None) -> File[Any]:
     if export.status != ExportStatus.READY or not export.file:
         raise NotFound("This export is not ready.")
     if export.expires_at and export.expires_at <= timezone.now():
@@ -296,47 +295,20 @@ def account_delete(*, user: User, plan: dict[str, str]) -> None:
         tenant = Tenant.objects.select_for_update().filter(pk=int(tenant_key)).first()
         if tenant is None:
             continue
-        other_owners = (
-            Membership.objects.filter(tenant=tenant, role=Role.OWNER).exclude(user=user).exists()
+        heir = None if choice == DELETE else int(choice)
+        if services.membership_hand_over(leaving=user, tenant=tenant, heir_user_id=heir):
+            continue
+        # Nobody to hand it to: deletion was chosen, or the heir left meanwhile.
+        tenant_id = tenant.pk
+        audit.record(
+            "workspace.deleted",
+            actor=user,
+            target=tenant,
+            tenant=tenant,
+            data={"reason": "account deletion"},
         )
-        if other_owners:
-            continue  # someone else became an owner meanwhile: nothing to decide
-        heir = None
-        if choice != DELETE:
-            heir = Membership.objects.filter(tenant=tenant, user_id=int(choice)).first()
-        if heir is not None:
-            old_role = heir.role
-            audit.record(
-                "member.role_changed",
-                actor=user,
-                target=heir,
-                tenant=tenant,
-                changes={"role": [heir.role, Role.OWNER]},
-                data={"reason": "account deletion"},
-            )
-            heir.role = Role.OWNER
-            heir.save(update_fields=["role"])
-            events.emit(
-                MemberRoleChanged(
-                    tenant_id=tenant.pk,
-                    user_id=heir.user_id,
-                    old_role=old_role,
-                    new_role=Role.OWNER,
-                    actor_id=user_id,
-                )
-            )
-        else:
-            # The heir left in the meantime, or deletion was chosen.
-            tenant_id = tenant.pk
-            audit.record(
-                "workspace.deleted",
-                actor=user,
-                target=tenant,
-                tenant=tenant,
-                data={"reason": "account deletion"},
-            )
-            tenant.delete()
-            events.emit(TenantDeleted(tenant_id=tenant_id))
+        tenant.delete()
+        events.emit(TenantDeleted(tenant_id=tenant_id))
     keys = list(
         DataExport.objects.filter(user=user).exclude(file="").values_list("file", flat=True)
     )

@@ -85,7 +85,8 @@ class Event:
 
     def payload(self) -> dict[str, Any]:
         """The fields as a JSON-ready dict (what webhooks send)."""
-        return dataclasses.asdict(self)  # type: ignore[call-overload]
+        data: dict[str, Any] = dataclasses.asdict(self)  # type: ignore[call-overload]
+        return data
 
 
 def _written(annotation: object) -> str:

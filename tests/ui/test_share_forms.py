@@ -16,6 +16,7 @@ from playwright.sync_api import expect
 
 from albums import services as album_services
 from albums.models import AccessKind, ShareAccess
+from albums.sharing import services as sharing_services
 from tests.albums.conftest import actor_of, upload
 from tests.factories import UserFactory
 from tests.helpers import free_port
@@ -59,7 +60,7 @@ def _shared_album(password: str) -> tuple[Any, str]:
     album = album_services.album_create(actor=actor, title="Lombok trip")
     photo = upload(actor.membership, seed=3, title="Beach at dawn")
     album_services.album_items_add(actor=actor, album=album, assets=[photo])
-    return album_services.share_link_create(actor=actor, album=album, password=password)
+    return sharing_services.share_link_create(actor=actor, album=album, password=password)
 
 
 def test_share_password_form_wrong_then_right(new_page, ui_media, other_site, settings):
