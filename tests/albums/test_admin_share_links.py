@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from auditlog.models import LogEntry
 
-from albums import services
+from albums.sharing import services
 from lumina.core import events
 from tests.factories import UserFactory
 from tests.security.helpers import force_login_verified
