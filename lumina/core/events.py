@@ -72,15 +72,19 @@ class Event:
             return  # an abstract intermediate class
         if not isinstance(cls.__dict__.get("description"), str) or not cls.description:
             raise EventError(f"{cls.__qualname__}: an event needs a description")
-        for field, annotation in inspect.get_annotations(cls).items():
-            written = _written(annotation)
-            if written.startswith(("ClassVar", "typing.ClassVar")):
+        # Fields may come from abstract bases (AssetEvent): check every class's.
+        for klass in cls.__mro__:
+            if not (isinstance(klass, type) and issubclass(klass, Event)) or klass is Event:
                 continue
-            if written not in PAYLOAD_TYPES:
-                raise EventError(
-                    f"{cls.__qualname__}.{field}: {annotation} is not a payload type "
-                    f"({', '.join(sorted(PAYLOAD_TYPES))})"
-                )
+            for field, annotation in inspect.get_annotations(klass).items():
+                written = _written(annotation)
+                if written.startswith(("ClassVar", "typing.ClassVar")):
+                    continue
+                if written not in PAYLOAD_TYPES:
+                    raise EventError(
+                        f"{cls.__qualname__}.{field}: {annotation} is not a payload type "
+                        f"({', '.join(sorted(PAYLOAD_TYPES))})"
+                    )
         _catalogue.register(cls.name, cls)
 
     def payload(self) -> dict[str, Any]:
@@ -182,7 +186,8 @@ def markdown_catalogue() -> str:
         # A "|" inside a table cell must be escaped, even within code.
         payload = ", ".join(f"`{f.name}: {_written(f.type)}`" for f in fields).replace("|", "\\|")
         who = ", ".join(f"`{_qualname(h)}`" for h in listeners(cls)) or "none yet"
-        lines.append(f"| `{cls.name}` | {cls.version} | {cls.description} | {payload} | {who} |")
+        when = cls.description.replace("|", "\\|")
+        lines.append(f"| `{cls.name}` | {cls.version} | {when} | {payload} | {who} |")
     everything = ", ".join(f"`{_qualname(h)}`" for h in listeners("*"))
     if everything:
         lines += ["", f"Every event also goes to: {everything}."]

@@ -124,6 +124,19 @@ def test_payloads_are_json_and_their_field_types_are_checked_when_declared():
 
     assert events.get("test.bad") is None
 
+    @dataclasses.dataclass(frozen=True, kw_only=True)
+    class AbstractBase(Event):  # no name: not declared, its fields checked in subclasses
+        when: object
+
+    with pytest.raises(EventError, match="not a payload type"):
+
+        @dataclasses.dataclass(frozen=True, kw_only=True)
+        class BadChild(AbstractBase):
+            name = "test.bad_child"
+            description = "Never."
+
+    assert events.get("test.bad_child") is None
+
 
 @pytest.fixture
 def happened() -> Iterator[type[Event]]:
