@@ -191,7 +191,7 @@ def _avif(data: bytes) -> dict[str, Any]:
 
     variants = [v for v in eager_variants(avif=True) if v.fmt is OutputFormat.AVIF]
     engine = get_engine("vips")
-    engine.render(data, specs)
+    engine.render(data, variants)  # warm up
     started = time.perf_counter()
     rendered = engine.render(data, variants)
     return {
