@@ -57,6 +57,7 @@ ERROR_CODES: dict[int, tuple[str, ...]] = {
     403: (
         "not_authenticated",
         "permission_denied",
+        "csrf_failed",
         "role_forbidden",
         "album_forbidden",
         "insufficient_scope",
