@@ -187,10 +187,6 @@ class AuditContext:
 _context: ContextVar[AuditContext | None] = ContextVar("lumina_audit_context", default=None)
 
 
-def current_context() -> AuditContext | None:
-    return _context.get()
-
-
 @contextmanager
 def acting(context: AuditContext) -> Iterator[AuditContext]:
     """Run a block with ``context`` (requests use the middleware; tests and scripts
@@ -257,10 +253,6 @@ class Ref:
     type: str
     id: Any
     label: str = ""
-
-
-def refs(type_: str, ids: Iterable[Any]) -> list[Ref]:
-    return [Ref(type_, i) for i in ids]
 
 
 # Labels captured at the time, by model; duck-typed so accounts imports no feature app.

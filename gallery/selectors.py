@@ -16,7 +16,6 @@ from lumina.core.errors import NotFound, ValidationFailed
 from .models import (
     Asset,
     AssetQuerySet,
-    AssetTag,
     Favorite,
     Rendition,
     Status,
@@ -119,16 +118,6 @@ def asset_for_rendition(*, asset_id: int) -> Asset | None:
     """For signed rendition URLs: the signature is the permission, so no scoping here.
     Trashed assets are included: the trash page shows their thumbnails."""
     return Asset.objects.filter(pk=asset_id).first()
-
-
-def tag_list(*, membership: Membership) -> QuerySet[Tag]:
-    """Tags on assets the caller may see (a tag alone can tell what a private asset is)."""
-    tagged = AssetTag.objects.filter(tag=OuterRef("pk")).filter(
-        visible_q(membership.user, "asset__")
-    )
-    return (
-        Tag.objects.filter(tenant_id=membership.tenant_id).filter(Exists(tagged)).order_by("name")
-    )
 
 
 def dedup_candidates(
