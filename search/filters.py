@@ -245,7 +245,9 @@ def _near(params: Mapping[str, Any]) -> Circle | None:
 
 
 def _size(field: str, lookup_name: str, doc: str) -> Filter:
-    return int_filter(field, lookup(lookup_name), description=doc.capitalize(), doc=doc)
+    bound = "At least" if field.startswith("min_") else "At most"
+    unit = "bytes" if field.endswith("bytes") else f"pixels of {field[4:]}"
+    return int_filter(field, lookup(lookup_name), description=f"{bound} this many {unit}", doc=doc)
 
 
 # Search's filters, in the order they narrow the documents (and the docs table's order).
