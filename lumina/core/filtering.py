@@ -22,14 +22,12 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields, is_dataclass, replace
-from datetime import datetime, time
 from typing import Any, Generic, TypeVar
 
 from django.db.models import QuerySet
-from django.utils import timezone
-from django.utils.dateparse import parse_date, parse_datetime
 from drf_spectacular.utils import OpenApiParameter
 
+from .dates import parse_when
 from .errors import ValidationFailed
 
 MAX_LIST = 50  # values in one list parameter (comma-separated and repeated together)
@@ -105,22 +103,6 @@ def to_flag(value: str) -> bool | None:
     if value == "":
         return None
     return value.lower() in ("1", "true", "yes", "on")
-
-
-def to_moment(value: str, field: str) -> datetime | None:
-    """An ISO date (its midnight) or date-time; naive ones are in the current time zone."""
-    if not value:
-        return None
-    try:
-        moment = parse_datetime(value)
-        day = None if moment else parse_date(value)
-    except ValueError:
-        moment = day = None
-    if moment is None and day is not None:
-        moment = datetime.combine(day, time.min)
-    if moment is None:
-        raise invalid(field, "use an ISO date or date-time.")
-    return moment if timezone.is_aware(moment) else timezone.make_aware(moment)
 
 
 def to_int(value: str, field: str, *, low: int = 0, high: int = 2**62) -> int | None:
@@ -262,7 +244,8 @@ def moment_filter(field: str, apply: Applier, *, description: str, doc: str) -> 
     return Filter(
         field=field,
         params=(Param(field, str, description),),
-        parse=lambda params: to_moment(first(params, field), field),
+        # A plain date is its midnight as a lower and as an (exclusive) upper bound.
+        parse=lambda params: parse_when(first(params, field), field),
         apply=apply,
         doc=doc,
     )
