@@ -180,10 +180,6 @@ class AuditContext:
 _context: ContextVar[AuditContext | None] = ContextVar("lumina_audit_context", default=None)
 
 
-def current_context() -> AuditContext | None:
-    return _context.get()
-
-
 @contextmanager
 def acting(context: AuditContext) -> Iterator[AuditContext]:
     """Run a block with ``context`` (requests use the middleware; tests and scripts
@@ -252,10 +248,6 @@ class Ref:
     label: str = ""
 
 
-def refs(type_: str, ids: Iterable[Any]) -> list[Ref]:
-    return [Ref(type_, i) for i in ids]
-
-
 def _user_label(user: User) -> str:
     return user.name
 
@@ -322,6 +314,53 @@ def _plain(value: Any) -> Any:
     return str(value)
 
 
+def _payload(
+    event: str, kind: str, actor_label: str, context: Any, data: dict[str, Any] | None
+) -> dict[str, Any]:
+    """The entry's own data: the event, who made it and through what."""
+    payload: dict[str, Any] = {"event": event, **_plain(data or {})}
+    payload["actor_kind"] = kind
+    payload["actor_label"] = actor_label
+    payload["via"] = context.via if context is not None else VIA_SYSTEM
+    if context is not None and context.via == VIA_TOKEN:
+        payload["token"] = {"prefix": context.token_prefix, "name": context.token_name}
+    payload["count"] = 0
+    return payload
+
+
+def _workspace_keys(event: str, tenant_pk: int | None, user: User | None) -> dict[str, Any]:
+    """Where the entry shows: its workspace, or for a member's own security events every
+    workspace they belong to at the time (never one they join later)."""
+    if tenant_pk is not None:
+        return {"tenant_id": tenant_pk}
+    if event in MEMBER_EVENTS and user is not None:
+        tenant_ids = Membership.objects.filter(user=user).values_list("tenant_id", flat=True)
+        return {"tenant_ids": list(tenant_ids)}
+    return {}
+
+
+def _subject(
+    subject: dict[str, Any] | None,
+    user: User | None,
+    tenant_pk: int | None,
+    label: str,
+    event: str,
+) -> tuple[ContentType, Any, str]:
+    """(content type, pk, text) of what the entry is about: its first target, else its
+    parent, else the workspace, else the user; a system-wide change is about nothing."""
+    if subject is not None:
+        content_type = ContentType.objects.get_by_natural_key(*subject["type"].split("."))
+        pk: Any = subject["id"]
+        return content_type, pk, label or subject["label"] or f"#{pk}"
+    holder: models.Model | None = Tenant(pk=tenant_pk) if tenant_pk is not None else user
+    if holder is None:
+        # A system-wide change (a retention purge): about nothing in particular.
+        return ContentType.objects.get_for_model(LogEntry), "", label or event
+    content_type = ContentType.objects.get_for_model(type(holder))
+    text = label or (str(user) if holder is user else f"workspace {tenant_pk}")
+    return content_type, holder.pk, text
+
+
 def record(
     event: str,
     *,
@@ -353,44 +392,16 @@ def record(
     if ip is None and context is not None:
         ip = context.ip
     tenant_pk = _tenant_pk(tenant) if tenant is not None else tenant_id
-    payload: dict[str, Any] = {"event": event, **_plain(data or {})}
-    payload["actor_kind"] = kind
-    payload["actor_label"] = actor_label
-    payload["via"] = context.via if context is not None else VIA_SYSTEM
-    if context is not None and context.via == VIA_TOKEN:
-        payload["token"] = {"prefix": context.token_prefix, "name": context.token_name}
+    payload = _payload(event, kind, actor_label, context, data)
     if listed:
         payload["targets"] = listed
         payload["count"] = len(listed)
-    payload.setdefault("count", 0)
     if parent is not None:
         payload["parent"] = _target(parent)
-    if tenant_pk is not None:
-        payload["tenant_id"] = tenant_pk
-    elif event in MEMBER_EVENTS and user is not None:
-        # A member's own security events show in the trail of every workspace they
-        # belong to at the time (never in one they join later).
-        payload["tenant_ids"] = list(
-            Membership.objects.filter(user=user).values_list("tenant_id", flat=True)
-        )
-    subject = listed[0] if listed else payload.get("parent")
-    if subject is not None:
-        content_type = ContentType.objects.get_by_natural_key(*subject["type"].split("."))
-        pk: Any = subject["id"]
-        object_repr = label or subject["label"] or f"#{pk}"
-    else:
-        holder: models.Model | None = user
-        if tenant_pk is not None:
-            holder = Tenant(pk=tenant_pk)
-        if holder is None:
-            # A system-wide change (a retention purge): about nothing in particular.
-            content_type = ContentType.objects.get_for_model(LogEntry)
-            pk = ""
-            object_repr = label or event
-        else:
-            content_type = ContentType.objects.get_for_model(type(holder))
-            pk = holder.pk
-            object_repr = label or (str(user) if holder is user else f"workspace {tenant_pk}")
+    payload.update(_workspace_keys(event, tenant_pk, user))
+    content_type, pk, object_repr = _subject(
+        listed[0] if listed else payload.get("parent"), user, tenant_pk, label or "", event
+    )
     return LogEntry.objects.create(
         content_type=content_type,
         object_pk=str(pk),
@@ -553,43 +564,68 @@ def _legacy_target(entry: LogEntry) -> dict[str, Any]:
     }
 
 
+# django-auditlog's own actions, for field-level history rows without an event.
+_ACTIONS = {0: "create", 1: "update", 2: "delete", 3: "access"}
+
+
+def _visible_changes(
+    entry: LogEntry, targets: list[dict[str, Any] | None], parent: dict[str, Any] | None
+) -> dict[str, Any]:
+    """The entry's changes; the values of private fields withheld when the viewer may not
+    see a target."""
+    changes = entry.changes if isinstance(entry.changes, dict) else {}
+    if any(t and t.get("withheld") for t in targets) or (parent and parent.get("withheld")):
+        return {
+            k: (["(withheld)", "(withheld)"] if k in audit_verbs.PRIVATE_FIELDS else v)
+            for k, v in changes.items()
+        }
+    return changes
+
+
+def _object_text(entry: LogEntry, subject: dict[str, Any] | None) -> str:
+    """``type:id name`` of what the entry is about (no name when withheld)."""
+    if subject is None:
+        ct = entry.content_type
+        return f"{ct.app_label}.{ct.model}:{entry.object_pk}"
+    name = subject.get("label") if not subject.get("withheld") else None
+    return f"{subject['type']}:{subject['id']}" + (f" {name}" if name else "")
+
+
+def _subjects(
+    entry: LogEntry, data: dict[str, Any], viewer: User | None
+) -> tuple[list[dict[str, Any] | None], dict[str, Any] | None, dict[str, Any] | None]:
+    """(targets, parent, subject) of an entry as ``viewer`` may see them; the subject is
+    what the entry is about (for django-auditlog's own rows, its logged object)."""
+    viewer_id = viewer.pk if viewer is not None else None
+    targets = [_withhold(t, viewer_id) for t in data.get("targets") or []]
+    parent = _withhold(data.get("parent"), viewer_id)
+    subject = targets[0] if targets else parent
+    if subject is None and "event" not in data:
+        subject = _legacy_target(entry)
+    return targets, parent, subject
+
+
 def as_row(entry: LogEntry, *, viewer: User | None = None) -> dict[str, Any]:
     """One entry, raw: every id and label, the changes and the detail, plus its sentence.
     With a ``viewer``, the titles of other members' private images are withheld."""
     data = dict(entry.additional_data or {})
-    viewer_id = viewer.pk if viewer is not None else None
-    event = data.get("event") or {0: "create", 1: "update", 2: "delete", 3: "access"}.get(
-        entry.action, "other"
-    )
-    targets = [_withhold(t, viewer_id) for t in data.get("targets") or []]
-    parent = _withhold(data.get("parent"), viewer_id)
-    changes = entry.changes if isinstance(entry.changes, dict) else {}
-    if any(t and t.get("withheld") for t in targets) or (parent and parent.get("withheld")):
-        changes = {
-            k: (["(withheld)", "(withheld)"] if k in audit_verbs.PRIVATE_FIELDS else v)
-            for k, v in changes.items()
-        }
-    subject = targets[0] if targets else parent
-    if subject is None and "event" not in data:
-        subject = _legacy_target(entry)
+    event = data.get("event") or _ACTIONS.get(entry.action, "other")
+    targets, parent, subject = _subjects(entry, data, viewer)
+    changes = _visible_changes(entry, targets, parent)
     detail = {k: v for k, v in data.items() if k not in _KNOWN}
     kind = data.get("actor_kind") or (ACTOR_USER if entry.actor_email else ACTOR_SYSTEM)
-    actor = audit_verbs.actor_text(kind, data.get("actor_label", ""), entry.actor_email)
-    if subject is not None:
-        name = subject.get("label") if not subject.get("withheld") else None
-        obj = f"{subject['type']}:{subject['id']}" + (f" {name}" if name else "")
-    else:
-        ct = entry.content_type
-        obj = f"{ct.app_label}.{ct.model}:{entry.object_pk}"
+    count = int(data.get("count") or len(targets))
+    named = [t for t in targets if t]
+    if not named and subject is not None and "event" not in data:
+        named = [subject]
     return {
         "timestamp": entry.timestamp.isoformat(),
         "event": event,
         "sentence": audit_verbs.sentence(
             event=event,
-            actor=actor,
-            targets=[t for t in targets if t]
-            or ([subject] if subject is not None and "event" not in data else []),
-            count=int(data.get("count") or len(targets)),
+            actor=audit_verbs.actor_text(kind, data.get("actor_label", ""), entry.actor_email),
+            targets=named,
+            count=count,
             parent=parent,
             changes=changes,
             detail=detail,
@@ -599,8 +635,8 @@ def as_row(entry: LogEntry, *, viewer: User | None = None) -> dict[str, Any]:
         "via": data.get("via", ""),
         "token": data.get("token") or {},
         "ip": entry.remote_addr or "",
-        "object": obj,
-        "count": int(data.get("count") or len(targets)),
+        "object": _object_text(entry, subject),
+        "count": count,
         "targets": targets,
         "parent": parent,
         "changes": changes,

@@ -10,11 +10,6 @@ class AlbumCycle(Conflict):
     default_message = "An album cannot be moved into itself or one of its own sub-albums."
 
 
-class AlbumTooDeep(ValidationFailed):
-    code = "album_too_deep"
-    default_message = "Albums cannot nest deeper than this."
-
-
 class AlbumForbidden(PermissionDenied):
     code = "album_forbidden"
     default_message = "Your access to this album does not allow that."
@@ -30,12 +25,6 @@ class ShareLinkUnavailable(NotFound):
 
     code = "share_link_unavailable"
     default_message = "This link does not exist, has expired or was withdrawn."
-
-
-class SharePasswordRequired(LuminaError):
-    code = "share_password_required"
-    status = 401
-    default_message = "This link is protected by a password."
 
 
 class SharePasswordWrong(LuminaError):

@@ -126,10 +126,10 @@ def _renderer(name: str) -> Callable[[Any], list[bytes]]:
     if name == "naive":
         return naive_pillow
     from gallery.renditions.engine import get_engine
-    from gallery.renditions.specs import eager_specs
+    from gallery.renditions.specs import eager_variants
 
     engine = get_engine(name)
-    specs = eager_specs()
+    specs = eager_variants()
     return lambda source: [item.data for item in engine.render(source, specs)]
 
 
@@ -187,16 +187,16 @@ def _effort_sweep(data: bytes) -> list[dict[str, Any]]:
 
 def _avif(data: bytes) -> dict[str, Any]:
     from gallery.renditions.engine import get_engine
-    from gallery.renditions.specs import OutputFormat, eager_specs
+    from gallery.renditions.specs import OutputFormat, eager_variants
 
-    specs = [spec for spec in eager_specs(avif=True) if spec.fmt is OutputFormat.AVIF]
+    variants = [v for v in eager_variants(avif=True) if v.fmt is OutputFormat.AVIF]
     engine = get_engine("vips")
-    engine.render(data, specs)
+    engine.render(data, variants)  # warm up
     started = time.perf_counter()
-    rendered = engine.render(data, specs)
+    rendered = engine.render(data, variants)
     return {
         "ms_thumb_plus_preview": round((time.perf_counter() - started) * 1000, 1),
-        "bytes": {item.spec.key: item.nbytes for item in rendered},
+        "bytes": {item.variant.key: item.nbytes for item in rendered},
     }
 
 

@@ -181,10 +181,6 @@ class Generated:
     def to_json(self) -> str:
         return json.dumps(self.__dict__)
 
-    @staticmethod
-    def from_json(text: str) -> Generated:
-        return Generated(**json.loads(text))
-
 
 def _made_up_words(count: int, rng: Any) -> list[str]:
     """Pronounceable words for the long tail (none is an English stop word)."""

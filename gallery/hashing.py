@@ -301,6 +301,56 @@ def _clamp01(value: float) -> float:
     return max(0.0, min(1.0, value))
 
 
+def _ac_decode(hash_: bytes, start: int, index: int, nx: int, ny: int, scale: float) -> list[float]:
+    """The AC coefficients of one channel, read as nibbles from ``start`` + ``index``."""
+    ac = []
+    for cy in range(ny):
+        cx = 0 if cy else 1
+        while cx * ny < nx * (ny - cy):
+            nibble = (hash_[start + (index >> 1)] >> ((index & 1) << 2)) & 15
+            ac.append((nibble / 7.5 - 1) * scale)
+            index += 1
+            cx += 1
+    return ac
+
+
+def _ac_sum(ac: list[float], fx: list[float], fy: list[float], nx: int, ny: int) -> float:
+    """One channel's AC terms at one pixel (the reference's triangle of coefficients)."""
+    total = 0.0
+    j = 0
+    for cy in range(ny):
+        cx = 0 if cy else 1
+        fy2 = fy[cy] * 2
+        while cx * ny < nx * (ny - cy):
+            total += ac[j] * fx[cx] * fy2
+            cx += 1
+            j += 1
+    return total
+
+
+def _pq_sum(
+    p_ac: list[float], q_ac: list[float], fx: list[float], fy: list[float]
+) -> tuple[float, float]:
+    """The two chroma channels' AC terms at one pixel (3x3, sharing each basis value)."""
+    p = q = 0.0
+    j = 0
+    for cy in range(3):
+        cx = 0 if cy else 1
+        fy2 = fy[cy] * 2
+        while cx < 3 - cy:
+            f = fx[cx] * fy2
+            p += p_ac[j] * f
+            q += q_ac[j] * f
+            cx += 1
+            j += 1
+    return p, q
+
+
+def _byte(value: float) -> int:
+    # Uint8Array stores by truncation; so do we.
+    return int(max(0.0, 255 * min(1.0, value)))
+
+
 def thumbhash_decode(hash_: bytes) -> tuple[int, int, bytes]:
     """Render a ThumbHash to RGBA (``thumbHashToRGBA``): ``(width, height, rgba)``, at most
     32 px; for server-side previews (e-mails, no-JS pages) and for testing the encoder."""
@@ -309,36 +359,19 @@ def thumbhash_decode(hash_: bytes) -> tuple[int, int, bytes]:
     l_dc = (header24 & 63) / 63
     p_dc = ((header24 >> 6) & 63) / 31.5 - 1
     q_dc = ((header24 >> 12) & 63) / 31.5 - 1
-    l_scale = ((header24 >> 18) & 31) / 31
     has_alpha = bool(header24 >> 23)
-    p_scale = ((header16 >> 3) & 63) / 63
-    q_scale = ((header16 >> 9) & 63) / 63
     is_landscape = bool(header16 >> 15)
     lx = max(3, (5 if has_alpha else 7) if is_landscape else header16 & 7)
     ly = max(3, header16 & 7 if is_landscape else (5 if has_alpha else 7))
     a_dc = (hash_[5] & 15) / 15 if has_alpha else 1.0
-    a_scale = (hash_[5] >> 4) / 15
-
-    ac_start = 6 if has_alpha else 5
-    ac_index = 0
-
-    def decode_channel(nx: int, ny: int, scale: float) -> list[float]:
-        nonlocal ac_index
-        ac = []
-        for cy in range(ny):
-            cx = 0 if cy else 1
-            while cx * ny < nx * (ny - cy):
-                nibble = (hash_[ac_start + (ac_index >> 1)] >> ((ac_index & 1) << 2)) & 15
-                ac.append((nibble / 7.5 - 1) * scale)
-                ac_index += 1
-                cx += 1
-        return ac
 
     # Saturation is boosted by 1.25 to make up for the quantisation, as the reference does.
-    l_ac = decode_channel(lx, ly, l_scale)
-    p_ac = decode_channel(3, 3, p_scale * 1.25)
-    q_ac = decode_channel(3, 3, q_scale * 1.25)
-    a_ac = decode_channel(5, 5, a_scale) if has_alpha else []
+    start = 6 if has_alpha else 5
+    l_ac = _ac_decode(hash_, start, 0, lx, ly, ((header24 >> 18) & 31) / 31)
+    n = len(l_ac)
+    p_ac = _ac_decode(hash_, start, n, 3, 3, ((header16 >> 3) & 63) / 63 * 1.25)
+    q_ac = _ac_decode(hash_, start, n + 5, 3, 3, ((header16 >> 9) & 63) / 63 * 1.25)
+    a_ac = _ac_decode(hash_, start, n + 10, 5, 5, (hash_[5] >> 4) / 15) if has_alpha else []
 
     ratio = thumbhash_aspect_ratio(hash_)
     w = _round(32 if ratio > 1 else 32 * ratio)
@@ -351,41 +384,13 @@ def thumbhash_decode(hash_: bytes) -> tuple[int, int, bytes]:
         fy = [math.cos(math.pi / h * (y + 0.5) * cy) for cy in range(nfy)]
         for x in range(w):
             fx = [math.cos(math.pi / w * (x + 0.5) * cx) for cx in range(nfx)]
-            lum, p, q, a = l_dc, p_dc, q_dc, a_dc
-            j = 0
-            for cy in range(ly):
-                cx = 0 if cy else 1
-                fy2 = fy[cy] * 2
-                while cx * ly < lx * (ly - cy):
-                    lum += l_ac[j] * fx[cx] * fy2
-                    cx += 1
-                    j += 1
-            j = 0
-            for cy in range(3):
-                cx = 0 if cy else 1
-                fy2 = fy[cy] * 2
-                while cx < 3 - cy:
-                    f = fx[cx] * fy2
-                    p += p_ac[j] * f
-                    q += q_ac[j] * f
-                    cx += 1
-                    j += 1
-            if has_alpha:
-                j = 0
-                for cy in range(5):
-                    cx = 0 if cy else 1
-                    fy2 = fy[cy] * 2
-                    while cx < 5 - cy:
-                        a += a_ac[j] * fx[cx] * fy2
-                        cx += 1
-                        j += 1
+            lum = l_dc + _ac_sum(l_ac, fx, fy, lx, ly)
+            p_ac_sum, q_ac_sum = _pq_sum(p_ac, q_ac, fx, fy)
+            p, q = p_dc + p_ac_sum, q_dc + q_ac_sum
+            a = a_dc + _ac_sum(a_ac, fx, fy, 5, 5) if has_alpha else a_dc
             b = lum - 2 / 3 * p
             r = (3 * lum - b + q) / 2
             g = r - q
-            # Uint8Array stores by truncation; so do we.
-            out[i] = int(max(0.0, 255 * min(1.0, r)))
-            out[i + 1] = int(max(0.0, 255 * min(1.0, g)))
-            out[i + 2] = int(max(0.0, 255 * min(1.0, b)))
-            out[i + 3] = int(max(0.0, 255 * min(1.0, a)))
+            out[i : i + 4] = bytes((_byte(r), _byte(g), _byte(b), _byte(a)))
             i += 4
     return w, h, bytes(out)

@@ -1,6 +1,6 @@
 """Turning a stored original into a ready asset: metadata, hashes, renditions.
 
-Called from `services.asset_process` (the Celery task) and, for on-demand specs, from
+Called from `services.asset_process` (the Celery task) and, for on-demand variants, from
 the rendition view. Content problems raise `LuminaError` (the asset is marked failed);
 storage and database errors propagate so the task retries them.
 """
@@ -16,7 +16,7 @@ from django.db import transaction
 from . import services
 from .models import Asset, Rendition
 from .renditions.engine import get_engine
-from .renditions.specs import Spec, eager_specs
+from .renditions.specs import Variant, eager_variants
 
 # Asset fields filled from what `metadata.read_metadata` returns.
 META_FIELDS = (
@@ -65,8 +65,8 @@ def generate_eager(*, asset: Asset, data: bytes) -> dict[str, Any]:
     # checked here, and a damaged one fails the asset with its reason.
     decode_all_frames(asset.format, data, filename=asset.original_filename)
     fields = _metadata_fields(data)
-    specs = eager_specs(avif=settings.LUMINA_AVIF)
-    rendered = get_engine().render(data, specs)
+    variants = eager_variants(avif=settings.LUMINA_AVIF)
+    rendered = get_engine().render(data, variants)
     # The placeholder and the perceptual hash come from the smallest rendition: it is
     # already decoded, oriented and small, so they cost next to nothing.
     smallest = min(rendered, key=lambda r: r.width * r.height)
@@ -76,7 +76,7 @@ def generate_eager(*, asset: Asset, data: bytes) -> dict[str, Any]:
     for image in rendered:
         services.rendition_record(
             asset=asset,
-            spec=image.spec.name,
+            spec=image.variant.name,
             fmt=image.fmt.value,
             data=image.data,
             width=image.width,
@@ -85,10 +85,12 @@ def generate_eager(*, asset: Asset, data: bytes) -> dict[str, Any]:
     return fields
 
 
-def rendition_ensure(*, asset: Asset, spec: Spec) -> Rendition:
-    """The stored rendition for ``spec``, made now if it does not exist yet. Two
+def rendition_ensure(*, asset: Asset, variant: Variant) -> Rendition:
+    """The stored rendition for ``variant``, made now if it does not exist yet. Two
     requests racing for the same one both get it; only one row is kept."""
-    found = Rendition.objects.filter(asset=asset, spec=spec.name, format=spec.fmt.value).first()
+    found = Rendition.objects.filter(
+        asset=asset, spec=variant.name, format=variant.fmt.value
+    ).first()
     if found is not None:
         return found
     from . import storage
@@ -96,16 +98,18 @@ def rendition_ensure(*, asset: Asset, spec: Spec) -> Rendition:
     with transaction.atomic():
         # One maker per asset at a time; the loser finds the winner's row.
         Asset.objects.select_for_update().filter(pk=asset.pk).first()
-        found = Rendition.objects.filter(asset=asset, spec=spec.name, format=spec.fmt.value).first()
+        found = Rendition.objects.filter(
+            asset=asset, spec=variant.name, format=variant.fmt.value
+        ).first()
         if found is not None:
             return found
         with storage.storage().open(asset.original, "rb") as fh:
             data = fh.read()
-        (image,) = get_engine().render(data, [spec])
+        (image,) = get_engine().render(data, [variant])
         return services.rendition_record(
             asset=asset,
-            spec=spec.name,
-            fmt=spec.fmt.value,
+            spec=variant.name,
+            fmt=variant.fmt.value,
             data=image.data,
             width=image.width,
             height=image.height,

@@ -4,8 +4,6 @@ caller's membership; private assets are visible to their owner only."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
@@ -13,31 +11,16 @@ from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
 from accounts.models import Membership
 from lumina.core.errors import NotFound, ValidationFailed
 
+from .filtering import ASSET_FILTERS, AssetFilters
 from .models import (
     Asset,
     AssetQuerySet,
-    AssetTag,
     Favorite,
     Rendition,
-    Status,
     StorageUsage,
     Tag,
-    Visibility,
     visible_q,
 )
-
-
-@dataclass(frozen=True)
-class AssetFilters:
-    tag: str | None = None
-    favorite: bool | None = None
-    visibility: str | None = None
-    status: str | None = None
-    uploaded_after: datetime | None = None
-    uploaded_before: datetime | None = None
-    taken_after: datetime | None = None
-    taken_before: datetime | None = None
-    trashed: bool = False
 
 
 def _base(membership: Membership) -> AssetQuerySet:
@@ -57,30 +40,10 @@ def _with_related(qs: AssetQuerySet, membership: Membership) -> AssetQuerySet:
 
 
 def asset_list(*, membership: Membership, filters: AssetFilters | None = None) -> QuerySet[Asset]:
-    f = filters or AssetFilters()
-    qs = _base(membership)
-    qs = qs.trashed() if f.trashed else qs.alive()
-    if f.tag:
-        qs = qs.filter(asset_tags__tag__name__iexact=f.tag)
-    if f.favorite is not None:
-        fav = Favorite.objects.filter(user=membership.user, asset=OuterRef("pk"))
-        qs = qs.filter(Exists(fav)) if f.favorite else qs.exclude(Exists(fav))
-    if f.visibility:
-        if f.visibility not in Visibility.values:
-            raise ValidationFailed("Unknown visibility.", details={"field": "visibility"})
-        qs = qs.filter(visibility=f.visibility)
-    if f.status:
-        if f.status not in Status.values:
-            raise ValidationFailed("Unknown status.", details={"field": "status"})
-        qs = qs.filter(status=f.status)
-    if f.uploaded_after:
-        qs = qs.filter(created_at__gte=f.uploaded_after)
-    if f.uploaded_before:
-        qs = qs.filter(created_at__lt=f.uploaded_before)
-    if f.taken_after:
-        qs = qs.filter(taken_at__gte=f.taken_after)
-    if f.taken_before:
-        qs = qs.filter(taken_at__lt=f.taken_before)
+    """The caller's assets (the living ones, or the trash), narrowed by ``filters``,
+    newest first."""
+    qs = ASSET_FILTERS.apply(_base(membership), filters or AssetFilters(), membership)
+    assert isinstance(qs, AssetQuerySet)
     return _with_related(qs, membership).order_by("-created_at", "-id")
 
 
@@ -119,16 +82,6 @@ def asset_for_rendition(*, asset_id: int) -> Asset | None:
     """For signed rendition URLs: the signature is the permission, so no scoping here.
     Trashed assets are included: the trash page shows their thumbnails."""
     return Asset.objects.filter(pk=asset_id).first()
-
-
-def tag_list(*, membership: Membership) -> QuerySet[Tag]:
-    """Tags on assets the caller may see (a tag alone can tell what a private asset is)."""
-    tagged = AssetTag.objects.filter(tag=OuterRef("pk")).filter(
-        visible_q(membership.user, "asset__")
-    )
-    return (
-        Tag.objects.filter(tenant_id=membership.tenant_id).filter(Exists(tagged)).order_by("name")
-    )
 
 
 def dedup_candidates(

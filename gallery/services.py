@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import timedelta
 from typing import IO, Any
 
@@ -629,6 +629,73 @@ BULK_VERBS = {
 }
 
 
+def _bulk_delete(membership: Membership, assets: Sequence[Asset], params: dict[str, Any]) -> None:
+    asset_delete(membership=membership, assets=assets)
+
+
+def _bulk_restore(membership: Membership, assets: Sequence[Asset], params: dict[str, Any]) -> None:
+    asset_restore(membership=membership, assets=assets)
+
+
+def _bulk_tag_names(params: dict[str, Any]) -> list[str]:
+    names = normalise_tags(params.get("tags"))
+    if not names:
+        raise ValidationFailed("Name at least one tag.", details={"field": "tags"})
+    return names
+
+
+def _bulk_tag(membership: Membership, assets: Sequence[Asset], params: dict[str, Any]) -> None:
+    tags = tags_ensure(tenant_id=membership.tenant_id, names=_bulk_tag_names(params))
+    _add_tags(assets, tags)
+
+
+def _bulk_untag(membership: Membership, assets: Sequence[Asset], params: dict[str, Any]) -> None:
+    _remove_tags(assets, _tags_named(membership.tenant_id, _bulk_tag_names(params)))
+
+
+def _bulk_visibility(
+    membership: Membership, assets: Sequence[Asset], params: dict[str, Any]
+) -> None:
+    value = params.get("visibility")
+    if value not in Visibility.values:
+        raise ValidationFailed("Unknown visibility.", details={"field": "visibility"})
+    Asset.objects.filter(pk__in=[a.pk for a in assets]).exclude(visibility=value).update(
+        visibility=value, url_version=F("url_version") + 1, updated_at=timezone.now()
+    )
+
+
+def _bulk_rename(membership: Membership, assets: Sequence[Asset], params: dict[str, Any]) -> None:
+    pattern = clean_text(params.get("pattern", ""), field="pattern", max_length=255)
+    if not pattern:
+        raise ValidationFailed(
+            "A rename needs a pattern, e.g. 'Trip {n:03}'.", details={"field": "pattern"}
+        )
+    parts = rename_pattern_parse(pattern)
+    try:
+        start = int(params.get("start", 1))
+    except (TypeError, ValueError):
+        start = -1
+    if not 0 <= start <= RENAME_MAX_START:
+        raise ValidationFailed(
+            f"The first number must be between 0 and {RENAME_MAX_START}.",
+            details={"field": "start"},
+        )
+    for offset, asset in enumerate(assets):
+        asset.title = _render_name(parts, asset, start + offset)
+    Asset.objects.bulk_update(assets, ["title"])
+
+
+# The editors' bulk actions (favourites are each member's own and need no role).
+_BULK_WRITES: dict[str, Callable[[Membership, Sequence[Asset], dict[str, Any]], None]] = {
+    "delete": _bulk_delete,
+    "restore": _bulk_restore,
+    "tag": _bulk_tag,
+    "untag": _bulk_untag,
+    "set_visibility": _bulk_visibility,
+    "rename": _bulk_rename,
+}
+
+
 @transaction.atomic
 def asset_bulk(
     *, membership: Membership, assets: Sequence[Asset], action: str, params: dict[str, Any]
@@ -644,44 +711,7 @@ def asset_bulk(
         return len(assets)
     _require(membership, Role.EDITOR)
     titles = {a.pk: a.title for a in assets}  # for the audit entry of a rename
-    if action == "delete":
-        asset_delete(membership=membership, assets=assets)
-    elif action == "restore":
-        asset_restore(membership=membership, assets=assets)
-    elif action in ("tag", "untag"):
-        names = normalise_tags(params.get("tags"))
-        if not names:
-            raise ValidationFailed("Name at least one tag.", details={"field": "tags"})
-        if action == "tag":
-            _add_tags(assets, tags_ensure(tenant_id=membership.tenant_id, names=names))
-        else:
-            _remove_tags(assets, _tags_named(membership.tenant_id, names))
-    elif action == "set_visibility":
-        value = params.get("visibility")
-        if value not in Visibility.values:
-            raise ValidationFailed("Unknown visibility.", details={"field": "visibility"})
-        Asset.objects.filter(pk__in=[a.pk for a in assets]).exclude(visibility=value).update(
-            visibility=value, url_version=F("url_version") + 1, updated_at=timezone.now()
-        )
-    elif action == "rename":
-        pattern = clean_text(params.get("pattern", ""), field="pattern", max_length=255)
-        if not pattern:
-            raise ValidationFailed(
-                "A rename needs a pattern, e.g. 'Trip {n:03}'.", details={"field": "pattern"}
-            )
-        parts = rename_pattern_parse(pattern)
-        try:
-            start = int(params.get("start", 1))
-        except (TypeError, ValueError):
-            start = -1
-        if not 0 <= start <= RENAME_MAX_START:
-            raise ValidationFailed(
-                f"The first number must be between 0 and {RENAME_MAX_START}.",
-                details={"field": "start"},
-            )
-        for offset, asset in enumerate(assets):
-            asset.title = _render_name(parts, asset, start + offset)
-        Asset.objects.bulk_update(assets, ["title"])
+    _BULK_WRITES[action](membership, assets, params)
     if action in BULK_VERBS:
         audit.record(
             BULK_VERBS[action],

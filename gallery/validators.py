@@ -51,6 +51,7 @@ from .formats import (
     sniff_format,
 )
 from .renditions.decoders import (
+    Header,
     align_decoder_limits,
     decode,
     decoder_errors,
@@ -543,6 +544,102 @@ def inspect_upload(
     )
 
 
+def _sniff(name: str, head: bytes) -> ImageFormat:
+    """The format the magic bytes name, or ``unsupported_media`` saying what it looks like."""
+    fmt = sniff_format(head)
+    if fmt is None:
+        kind = describe_unknown(head)
+        hint = "" if kind == "unknown" else f" (it looks like {kind})"
+        raise UnsupportedMedia(
+            f'"{name}" is not a supported image{hint}. '
+            "Accepted: JPEG, PNG, GIF, WebP, AVIF, HEIC/HEIF, TIFF and BMP.",
+            details={"filename": name, "detected": kind},
+        )
+    return fmt
+
+
+def _structure(name: str, fmt: ImageFormat, data: bytes, max_frames: int | None) -> _Layout:
+    """Walk the container to its end: truncation, metadata bombs, too many frames (counted
+    from the structure, before any decoder) and polyglots are refused here."""
+    try:
+        layout = _walk(fmt, data)
+    except _Malformed as exc:
+        raise CorruptImage(
+            f'"{name}" is not a valid {fmt.name} image: {exc}.',
+            details={"filename": name, "format": str(fmt)},
+        ) from None
+    except _Bomb as exc:
+        raise MetadataTooLarge(
+            f'"{name}" was refused: its {exc} metadata unpacks to more than allowed.',
+            details={"filename": name, "format": str(fmt), "chunk": str(exc)},
+        ) from None
+    _check_frames(name, layout.frames or 1, max_frames)
+    reason = _find_polyglot(fmt, data, layout)
+    if reason:
+        raise UnsupportedMedia(
+            f'"{name}" was refused: {reason}.',
+            details={"filename": name, "format": str(fmt), "detected": "polyglot"},
+        )
+    return layout
+
+
+def _decode_checked(
+    name: str,
+    fmt: ImageFormat,
+    data: bytes,
+    layout: _Layout,
+    max_pixels: int,
+    animation_cap: int,
+    max_frames: int | None,
+) -> tuple[Header, int]:
+    """(header, frames): the header read and its pixel caps checked before a single pixel
+    is decoded, then the first frame decoded for real."""
+    errors = decoder_errors()
+    with warnings.catch_warnings():
+        # Pillow warns above its own pixel limit; ours is enforced just below.
+        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+        try:
+            header = read_header(fmt, data)
+        except Image.DecompressionBombError:
+            raise _too_many_pixels(name, max_pixels) from None
+        except errors:
+            raise CorruptImage(
+                f'"{name}" could not be read as a {fmt.name} image.',
+                details={"filename": name, "format": str(fmt)},
+            ) from None
+        # The structure walk counts GIF frames exactly and is the only one to see APNG's.
+        frames = header.frames
+        if fmt in (ImageFormat.GIF, ImageFormat.PNG) and layout.frames:
+            frames = layout.frames
+        _check_pixels(name, header, frames, max_pixels, animation_cap, max_frames)
+        try:
+            decode(fmt, data)
+        except errors:
+            raise CorruptImage(
+                f'"{name}" is damaged or incomplete and cannot be decoded.',
+                details={"filename": name, "format": str(fmt)},
+            ) from None
+    return header, frames
+
+
+def _check_pixels(
+    name: str,
+    header: Header,
+    frames: int,
+    max_pixels: int,
+    animation_cap: int,
+    max_frames: int | None,
+) -> None:
+    """Refuse an image with no pixels, too many frames, or too many pixels (one frame or
+    all of them), in that order."""
+    if header.width < 1 or header.height < 1:
+        raise CorruptImage(f'"{name}" has no pixels.', details={"filename": name})
+    _check_frames(name, frames, max_frames)
+    pixels = header.width * header.height
+    if pixels > max_pixels or pixels * frames > animation_cap:
+        raise _too_many_pixels(name, max_pixels, header.width, header.height, frames)
+
+
 def inspect_data(
     data: bytes,
     *,
@@ -564,74 +661,10 @@ def inspect_data(
     name = display_name(filename)
     align_decoder_limits(max_pixels)
     head = data[:HEAD_SIZE]
-    fmt = sniff_format(head)
-    if fmt is None:
-        kind = describe_unknown(head)
-        hint = "" if kind == "unknown" else f" (it looks like {kind})"
-        raise UnsupportedMedia(
-            f'"{name}" is not a supported image{hint}. '
-            "Accepted: JPEG, PNG, GIF, WebP, AVIF, HEIC/HEIF, TIFF and BMP.",
-            details={"filename": name, "detected": kind},
-        )
-
-    try:
-        layout = _walk(fmt, data)
-    except _Malformed as exc:
-        raise CorruptImage(
-            f'"{name}" is not a valid {fmt.name} image: {exc}.',
-            details={"filename": name, "format": str(fmt)},
-        ) from None
-    except _Bomb as exc:
-        raise MetadataTooLarge(
-            f'"{name}" was refused: its {exc} metadata unpacks to more than allowed.',
-            details={"filename": name, "format": str(fmt), "chunk": str(exc)},
-        ) from None
-    # Counted from the structure (GIF, APNG, animated WebP): refused before any decoder.
-    _check_frames(name, layout.frames or 1, max_frames)
-
-    reason = _find_polyglot(fmt, data, layout)
-    if reason:
-        raise UnsupportedMedia(
-            f'"{name}" was refused: {reason}.',
-            details={"filename": name, "format": str(fmt), "detected": "polyglot"},
-        )
-
-    errors = decoder_errors()
-    with warnings.catch_warnings():
-        # Pillow warns above its own pixel limit; ours is enforced just below.
-        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-        try:
-            header = read_header(fmt, data)
-        except Image.DecompressionBombError:
-            raise _too_many_pixels(name, max_pixels) from None
-        except errors:
-            raise CorruptImage(
-                f'"{name}" could not be read as a {fmt.name} image.',
-                details={"filename": name, "format": str(fmt)},
-            ) from None
-
-        # The structure walk counts GIF frames exactly and is the only one to see APNG's.
-        frames = header.frames
-        if fmt in (ImageFormat.GIF, ImageFormat.PNG) and layout.frames:
-            frames = layout.frames
-        pixels = header.width * header.height
-        animation_cap = (
-            max_animation_pixels if max_animation_pixels is not None else max_pixels * 10
-        )
-        if header.width < 1 or header.height < 1:
-            raise CorruptImage(f'"{name}" has no pixels.', details={"filename": name})
-        _check_frames(name, frames, max_frames)
-        if pixels > max_pixels or pixels * frames > animation_cap:
-            raise _too_many_pixels(name, max_pixels, header.width, header.height, frames)
-
-        try:
-            decode(fmt, data)
-        except errors:
-            raise CorruptImage(
-                f'"{name}" is damaged or incomplete and cannot be decoded.',
-                details={"filename": name, "format": str(fmt)},
-            ) from None
-
+    fmt = _sniff(name, head)
+    layout = _structure(name, fmt, data, max_frames)
+    cap = max_animation_pixels if max_animation_pixels is not None else max_pixels * 10
+    header, frames = _decode_checked(name, fmt, data, layout, max_pixels, cap, max_frames)
     rotated = header.orientation in (5, 6, 7, 8)
     return ImageInfo(
         format=fmt,

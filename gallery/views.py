@@ -36,7 +36,7 @@ from lumina.core.pagination import CursorPagination, InvalidCursor
 from . import downloads, selectors, services, signing
 from .forms import AssetEditForm
 from .models import Asset, Status, Visibility
-from .renditions.specs import UnknownRendition, get_spec, negotiate_format
+from .renditions.specs import UnknownRendition, get_variant, negotiate_format
 from .templatetags.gallery import TILE_SIZES
 
 
@@ -62,7 +62,7 @@ def rendition(request: HttpRequest, asset_id: int, spec: str, fmt: str) -> HttpR
         negotiate_format(request.headers.get("Accept"), avif=settings.LUMINA_AVIF) if auto else fmt
     )
     try:
-        wanted = get_spec(f"{spec}.{chosen}")
+        wanted = get_variant(f"{spec}.{chosen}")
     except UnknownRendition:
         raise Http404 from None
     if asset.status != Status.READY:
@@ -73,7 +73,7 @@ def rendition(request: HttpRequest, asset_id: int, spec: str, fmt: str) -> HttpR
     from .processing import rendition_ensure
 
     try:
-        found = rendition_ensure(asset=asset, spec=wanted)
+        found = rendition_ensure(asset=asset, variant=wanted)
     except LuminaError:
         raise Http404 from None
     return downloads.rendition_response(request, asset, found, vary_accept=auto)

@@ -1,35 +1,66 @@
-"""Search filters: parsed from query parameters, applied to the search documents.
+"""Search filters: one table (``SEARCH_FILTERS``), parsed from query parameters and
+applied to the search documents; the OpenAPI parameters and the table in docs/search.md
+come from it too.
 
 The same filters serve ``/api/v1/search/``, the web search and map pages, and (through
-``asset_list_filter``) gallery's ``/api/v1/assets/``. Every filter combines with the
-others and with the text query (AND); lists inside one filter are explained per filter.
+the ``asset_list_filters`` registry, see ``AssetListSearch``) gallery's
+``/api/v1/assets/``. Every filter combines with the others and with the text query
+(AND); lists inside one filter are explained per filter. The dates, ``visibility`` and
+``status`` are gallery's own entries (``gallery.filtering``): one definition for both.
 """
 
 from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields
-from datetime import datetime, time
-from typing import Any
+from datetime import datetime
+from typing import Any, NamedTuple
 
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.db.models.functions import Lower
-from django.utils import timezone
-from django.utils.dateparse import parse_date, parse_datetime
 
 from accounts.models import Membership
-from gallery.models import Favorite, Status, Tag, Visibility
-from lumina.core.errors import ValidationFailed
+from gallery.filtering import (
+    ASSET_FILTERS,
+    STATUS,
+    TAKEN_AFTER,
+    TAKEN_BEFORE,
+    UPLOADED_AFTER,
+    UPLOADED_BEFORE,
+    VISIBILITY,
+)
+from gallery.models import Favorite, Tag
+from lumina.core.filtering import (
+    Filter,
+    FilterSet,
+    Param,
+    bool_filter,
+    first,
+    int_filter,
+    invalid,
+    lookup,
+    many,
+    text_filter,
+    to_bool,
+    to_choice,
+    to_floats,
+)
 
 from .models import SearchDocument
 from .query import DocSQL
 
 ORIENTATIONS = ("landscape", "portrait", "square")
 FORMAT_ALIASES = {"jpg": "jpeg", "tif": "tiff", "heic": "heif"}
-MAX_LIST = 50
 KM_PER_DEGREE = 111.195
+DEFAULT_RADIUS_KM = 10.0
+
+
+class Circle(NamedTuple):
+    latitude: float
+    longitude: float
+    radius_km: float
 
 
 @dataclass(frozen=True)
@@ -60,8 +91,11 @@ class SearchFilters:
     place: str | None = None
     country: str | None = None
     bbox: tuple[float, float, float, float] | None = None  # west, south, east, north
-    near: tuple[float, float] | None = None  # latitude, longitude
-    radius_km: float | None = None
+    near: Circle | None = None  # latitude, longitude and radius
+
+    @property
+    def radius_km(self) -> float | None:
+        return self.near.radius_km if self.near is not None else None
 
     def is_empty(self) -> bool:
         return all(getattr(self, f.name) in (None, ()) for f in fields(self))
@@ -82,211 +116,67 @@ class SearchRequest:
         return self.q.strip()[:500]
 
 
+# The text parameters, read by ``search_request_from`` and gallery's list (as a filter).
+TEXT_PARAMS = (
+    Param("q", str, 'Web search syntax: words, "a phrase", -exclude, a or b'),
+    Param("prefix", bool, "Complete the last word (type-ahead)"),
+)
+
+
 def search_request_from(params: Mapping[str, Any]) -> SearchRequest:
     """``q``, ``prefix``, ``order`` and the filters, from query parameters."""
     return SearchRequest(
-        q=_get(params, "q")[:500],
-        prefix=bool(parse_bool(_get(params, "prefix"), "prefix")),
-        order=_get(params, "order").lower(),
+        q=first(params, "q")[:500],
+        prefix=bool(to_bool(first(params, "prefix"), "prefix")),
+        order=first(params, "order").lower(),
         filters=filters_from_params(params),
     )
 
 
-# Parameters gallery's asset list reads itself; `asset_list_filter` leaves them to it.
-GALLERY_PARAMS = frozenset(
-    {
-        "tag",
-        "favorite",
-        "visibility",
-        "status",
-        "uploaded_after",
-        "uploaded_before",
-        "taken_after",
-        "taken_before",
-        "trashed",
-    }
-)
-
-# Every parameter the filters read, for forms and links that carry a search along.
-PARAMS = (
-    "taken_after",
-    "taken_before",
-    "uploaded_after",
-    "uploaded_before",
-    "year",
-    "min_bytes",
-    "max_bytes",
-    "min_width",
-    "max_width",
-    "min_height",
-    "max_height",
-    "orientation",
-    "format",
-    "tag",
-    "tags",
-    "tags_any",
-    "album",
-    "camera",
-    "camera_make",
-    "camera_model",
-    "favorite",
-    "visibility",
-    "status",
-    "has_gps",
-    "place",
-    "country",
-    "bbox",
-    "near",
-    "radius_km",
-)
-
-
-def _invalid(field: str, message: str) -> ValidationFailed:
-    return ValidationFailed(f"{field}: {message}", details={"field": field})
-
-
-def _get(params: Mapping[str, Any], name: str) -> str:
-    value = params.get(name)
-    return str(value).strip() if value is not None else ""
-
-
-def _getlist(params: Any, name: str) -> list[str]:
-    if hasattr(params, "getlist"):
-        values = params.getlist(name)
-    else:
-        value = params.get(name)
-        values = value if isinstance(value, list | tuple) else ([] if value is None else [value])
-    out: list[str] = []
-    for value in values:
-        out.extend(part.strip() for part in str(value).split(",") if part.strip())
-    if len(out) > MAX_LIST:
-        raise _invalid(name, f"at most {MAX_LIST} values.")
-    return out
-
-
-def parse_when(value: str, field: str) -> datetime | None:
-    """An ISO date (midnight) or date-time; naive ones are in the server's time zone."""
-    if not value:
-        return None
-    try:
-        moment = parse_datetime(value)
-        day = None if moment else parse_date(value)
-    except ValueError:
-        moment = day = None
-    if moment is None and day is not None:
-        moment = datetime.combine(day, time.min)
-    if moment is None:
-        raise _invalid(field, "use an ISO date or date-time.")
-    return moment if timezone.is_aware(moment) else timezone.make_aware(moment)
-
-
-def parse_bool(value: str, field: str = "") -> bool | None:
-    if value == "":
-        return None
-    lowered = value.lower()
-    if lowered in ("1", "true", "yes", "on"):
-        return True
-    if lowered in ("0", "false", "no", "off"):
-        return False
-    raise _invalid(field, "use true or false.")
-
-
-def _int(value: str, field: str, *, low: int = 0, high: int = 2**62) -> int | None:
-    if not value:
-        return None
-    try:
-        number = int(value)
-    except ValueError:
-        raise _invalid(field, "use a whole number.") from None
-    if not low <= number <= high:
-        raise _invalid(field, f"must lie between {low} and {high}.")
-    return number
-
-
-def _floats(value: str, field: str, count: int) -> tuple[float, ...] | None:
-    if not value:
-        return None
-    try:
-        numbers = tuple(float(part) for part in value.split(","))
-    except ValueError:
-        raise _invalid(field, f"use {count} comma-separated numbers.") from None
-    if len(numbers) != count or not all(math.isfinite(n) for n in numbers):
-        raise _invalid(field, f"use {count} comma-separated numbers.")
-    return numbers
-
-
 def filters_from_params(params: Mapping[str, Any]) -> SearchFilters:
     """Parse and check the filter parameters (see ``PARAMS``); errors name the field."""
-    orientation = _get(params, "orientation").lower() or None
-    if orientation and orientation not in ORIENTATIONS:
-        raise _invalid("orientation", f"one of {', '.join(ORIENTATIONS)}.")
+    return SEARCH_FILTERS.parse(params)
+
+
+def apply_filters(
+    docs: QuerySet[SearchDocument], *, membership: Membership, filters: SearchFilters
+) -> QuerySet[SearchDocument]:
+    """Narrow scoped documents by ``filters``. A filter no asset can meet (an unknown
+    tag among "all of") gives an empty result, not an error."""
+    return SEARCH_FILTERS.apply(docs, filters, membership)
+
+
+# --- parsers and appliers of the filters that are search's own ----------------------------
+
+
+def _orientation(params: Mapping[str, Any]) -> str | None:
+    return to_choice(first(params, "orientation").lower(), "orientation", ORIENTATIONS)
+
+
+def _by_orientation(docs: QuerySet[Any], orientation: str, membership: Any) -> QuerySet[Any]:
+    if orientation == "landscape":
+        return docs.filter(width__gt=F("height"))
+    if orientation == "portrait":
+        return docs.filter(width__lt=F("height"))
+    return docs.filter(width=F("height"))
+
+
+def _formats(params: Mapping[str, Any]) -> tuple[str, ...]:
     formats = []
-    for raw in _getlist(params, "format"):
+    for raw in many(params, "format"):
         name = raw.lower()
         if not re.fullmatch(r"[a-z0-9]{2,8}", name):
-            raise _invalid("format", f"unknown format {raw!r}.")
+            raise invalid("format", f"unknown format {raw!r}.")
         formats.append(FORMAT_ALIASES.get(name, name))
-    visibility = _get(params, "visibility") or None
-    if visibility and visibility not in Visibility.values:
-        raise _invalid("visibility", f"one of {', '.join(Visibility.values)}.")
-    status = _get(params, "status") or None
-    if status and status not in Status.values:
-        raise _invalid("status", f"one of {', '.join(Status.values)}.")
-    country = _get(params, "country").upper() or None
-    if country and not re.fullmatch(r"[A-Z]{2}", country):
-        raise _invalid("country", "use a two-letter ISO country code.")
+    return tuple(dict.fromkeys(formats))
 
-    bbox = _floats(_get(params, "bbox"), "bbox", 4)
-    if bbox is not None:
-        west, south, east, north = bbox
-        if not (-90 <= south <= north <= 90 and -180 <= west <= 180 and -180 <= east <= 180):
-            raise _invalid("bbox", "west,south,east,north in degrees, south <= north.")
-    near = _floats(_get(params, "near"), "near", 2)
-    if near is not None and not (-90 <= near[0] <= 90 and -180 <= near[1] <= 180):
-        raise _invalid("near", "latitude,longitude in degrees.")
-    radius = _get(params, "radius_km")
-    radius_km: float | None = None
-    if radius:
-        try:
-            radius_km = float(radius)
-        except ValueError:
-            raise _invalid("radius_km", "use a number of kilometres.") from None
-        if not (0 < radius_km <= 20000):
-            raise _invalid("radius_km", "between 0 and 20000 km.")
-    if near is not None and radius_km is None:
-        radius_km = 10.0
 
-    tags_all = [*_getlist(params, "tag"), *_getlist(params, "tags")]
-    return SearchFilters(
-        taken_after=parse_when(_get(params, "taken_after"), "taken_after"),
-        taken_before=parse_when(_get(params, "taken_before"), "taken_before"),
-        uploaded_after=parse_when(_get(params, "uploaded_after"), "uploaded_after"),
-        uploaded_before=parse_when(_get(params, "uploaded_before"), "uploaded_before"),
-        year=_int(_get(params, "year"), "year", low=1800, high=2200),
-        min_bytes=_int(_get(params, "min_bytes"), "min_bytes"),
-        max_bytes=_int(_get(params, "max_bytes"), "max_bytes"),
-        min_width=_int(_get(params, "min_width"), "min_width"),
-        max_width=_int(_get(params, "max_width"), "max_width"),
-        min_height=_int(_get(params, "min_height"), "min_height"),
-        max_height=_int(_get(params, "max_height"), "max_height"),
-        orientation=orientation,
-        formats=tuple(dict.fromkeys(formats)),
-        tags_all=tuple(dict.fromkeys(t[:64] for t in tags_all)),
-        tags_any=tuple(dict.fromkeys(t[:64] for t in _getlist(params, "tags_any"))),
-        album=_int(_get(params, "album"), "album", low=1),
-        camera=_get(params, "camera")[:201] or None,
-        camera_make=_get(params, "camera_make")[:100] or None,
-        camera_model=_get(params, "camera_model")[:100] or None,
-        favorite=parse_bool(_get(params, "favorite"), "favorite"),
-        visibility=visibility,
-        status=status,
-        has_gps=parse_bool(_get(params, "has_gps"), "has_gps"),
-        place=_get(params, "place")[:200] or None,
-        country=country,
-        bbox=bbox,  # type: ignore[arg-type]
-        near=near,  # type: ignore[arg-type]
-        radius_km=radius_km if near is not None else None,
-    )
+def _tags(*names: str) -> Any:
+    def parse(params: Mapping[str, Any]) -> tuple[str, ...]:
+        found = [tag for name in names for tag in many(params, name)]
+        return tuple(dict.fromkeys(t[:64] for t in found))
+
+    return parse
 
 
 def _tag_ids(tenant_id: int, names: tuple[str, ...]) -> dict[str, int]:
@@ -295,81 +185,209 @@ def _tag_ids(tenant_id: int, names: tuple[str, ...]) -> dict[str, int]:
     return dict(found.values_list("lname", "pk"))
 
 
-def apply_filters(
-    docs: QuerySet[SearchDocument], *, membership: Membership, filters: SearchFilters
-) -> QuerySet[SearchDocument]:
-    """Narrow scoped documents by ``filters``. A filter no asset can meet (an unknown
-    tag among "all of") gives an empty result, not an error."""
-    f = filters
-    if f.taken_after:
-        docs = docs.filter(taken_at__gte=f.taken_after)
-    if f.taken_before:
-        docs = docs.filter(taken_at__lt=f.taken_before)
-    if f.uploaded_after:
-        docs = docs.filter(created_at__gte=f.uploaded_after)
-    if f.uploaded_before:
-        docs = docs.filter(created_at__lt=f.uploaded_before)
-    if f.year is not None:
-        docs = docs.filter(year=f.year)
-    for name, lookup in (
-        ("min_bytes", "bytes__gte"),
-        ("max_bytes", "bytes__lte"),
-        ("min_width", "width__gte"),
-        ("max_width", "width__lte"),
-        ("min_height", "height__gte"),
-        ("max_height", "height__lte"),
-    ):
-        value = getattr(f, name)
-        if value is not None:
-            docs = docs.filter(**{lookup: value})
-    if f.orientation == "landscape":
-        docs = docs.filter(width__gt=F("height"))
-    elif f.orientation == "portrait":
-        docs = docs.filter(width__lt=F("height"))
-    elif f.orientation == "square":
-        docs = docs.filter(width=F("height"))
-    if f.formats:
-        docs = docs.filter(format__in=f.formats)
-    if f.tags_all:
-        ids = _tag_ids(membership.tenant_id, f.tags_all)
-        if len(ids) < len({t.lower() for t in f.tags_all}):
-            return docs.none()
-        docs = docs.filter(tag_ids__contains=sorted(ids.values()))
-    if f.tags_any:
-        ids = _tag_ids(membership.tenant_id, f.tags_any)
-        if not ids:
-            return docs.none()
-        docs = docs.filter(tag_ids__overlap=sorted(ids.values()))
-    if f.album is not None:
-        docs = docs.filter(album_ids__contains=[f.album])
-    if f.camera:
-        docs = docs.filter(camera__iexact=f.camera)
-    if f.camera_make:
-        docs = docs.filter(camera_make__iexact=f.camera_make)
-    if f.camera_model:
-        docs = docs.filter(camera_model__iexact=f.camera_model)
-    if f.favorite is not None:
-        favorite = Exists(
-            Favorite.objects.filter(user_id=membership.user_id, asset_id=OuterRef("asset_id"))
-        )
-        docs = docs.filter(favorite) if f.favorite else docs.exclude(favorite)
-    if f.visibility:
-        docs = docs.filter(visibility=f.visibility)
-    if f.status:
-        docs = docs.filter(asset__status=f.status)
-    if f.has_gps is not None:
-        docs = docs.filter(latitude__isnull=not f.has_gps)
-    if f.place:
-        docs = docs.filter(
-            DocSQL("{doc}.place_terms @> ARRAY[lower(lumina_unaccent(%s))]::varchar[]", [f.place])
-        )
-    if f.country:
-        docs = docs.filter(country_code=f.country)
-    if f.bbox is not None:
-        docs = docs.filter(within_bbox(f.bbox))
-    if f.near is not None and f.radius_km is not None:
-        docs = docs.filter(within_radius(f.near, f.radius_km))
-    return docs
+def _all_tags(docs: QuerySet[Any], tags: tuple[str, ...], membership: Any) -> QuerySet[Any]:
+    ids = _tag_ids(membership.tenant_id, tags)
+    if len(ids) < len({t.lower() for t in tags}):
+        return docs.none()
+    return docs.filter(tag_ids__contains=sorted(ids.values()))
+
+
+def _any_tag(docs: QuerySet[Any], tags: tuple[str, ...], membership: Any) -> QuerySet[Any]:
+    ids = _tag_ids(membership.tenant_id, tags)
+    if not ids:
+        return docs.none()
+    return docs.filter(tag_ids__overlap=sorted(ids.values()))
+
+
+def _favorite(docs: QuerySet[Any], favorite: bool, membership: Any) -> QuerySet[Any]:
+    mine = Exists(
+        Favorite.objects.filter(user_id=membership.user_id, asset_id=OuterRef("asset_id"))
+    )
+    return docs.filter(mine) if favorite else docs.exclude(mine)
+
+
+def _place(docs: QuerySet[Any], place: str, membership: Any) -> QuerySet[Any]:
+    return docs.filter(
+        DocSQL("{doc}.place_terms @> ARRAY[lower(lumina_unaccent(%s))]::varchar[]", [place])
+    )
+
+
+def _country(params: Mapping[str, Any]) -> str | None:
+    country = first(params, "country").upper() or None
+    if country and not re.fullmatch(r"[A-Z]{2}", country):
+        raise invalid("country", "use a two-letter ISO country code.")
+    return country
+
+
+def _bbox(params: Mapping[str, Any]) -> tuple[float, ...] | None:
+    bbox = to_floats(first(params, "bbox"), "bbox", 4)
+    if bbox is not None:
+        west, south, east, north = bbox
+        if not (-90 <= south <= north <= 90 and -180 <= west <= 180 and -180 <= east <= 180):
+            raise invalid("bbox", "west,south,east,north in degrees, south <= north.")
+    return bbox
+
+
+def _near(params: Mapping[str, Any]) -> Circle | None:
+    near = to_floats(first(params, "near"), "near", 2)
+    if near is not None and not (-90 <= near[0] <= 90 and -180 <= near[1] <= 180):
+        raise invalid("near", "latitude,longitude in degrees.")
+    radius = first(params, "radius_km")
+    radius_km = DEFAULT_RADIUS_KM
+    if radius:
+        try:
+            radius_km = float(radius)
+        except ValueError:
+            raise invalid("radius_km", "use a number of kilometres.") from None
+        if not (0 < radius_km <= 20000):
+            raise invalid("radius_km", "between 0 and 20000 km.")
+    return Circle(near[0], near[1], radius_km) if near is not None else None
+
+
+def _size(field: str, lookup_name: str, doc: str) -> Filter:
+    bound = "At least" if field.startswith("min_") else "At most"
+    unit = "bytes" if field.endswith("bytes") else f"pixels of {field[4:]}"
+    return int_filter(field, lookup(lookup_name), description=f"{bound} this many {unit}", doc=doc)
+
+
+# Search's filters, in the order they narrow the documents (and the docs table's order).
+SEARCH_FILTERS = FilterSet(
+    SearchFilters,
+    [
+        TAKEN_AFTER,
+        TAKEN_BEFORE,
+        UPLOADED_AFTER,
+        UPLOADED_BEFORE,
+        int_filter(
+            "year",
+            lookup("year"),
+            low=1800,
+            high=2200,
+            description="Year taken (else uploaded)",
+            doc="the year taken, else the year uploaded (what the year facet counts)",
+        ),
+        _size("min_bytes", "bytes__gte", "file size"),
+        _size("max_bytes", "bytes__lte", "file size"),
+        _size("min_width", "width__gte", "pixels"),
+        _size("max_width", "width__lte", "pixels"),
+        _size("min_height", "height__gte", "pixels"),
+        _size("max_height", "height__lte", "pixels"),
+        Filter(
+            field="orientation",
+            params=(Param("orientation", str, "Width against height", ORIENTATIONS),),
+            parse=_orientation,
+            apply=_by_orientation,
+            doc="`landscape`, `portrait` or `square`",
+        ),
+        Filter(
+            field="formats",
+            params=(Param("format", str, "Comma-separated: jpeg,png,webp,..."),),
+            parse=_formats,
+            apply=lookup("format__in"),
+            doc="comma-separated: `jpeg,png,webp,avif,heif,gif,tiff` "
+            "(`jpg`, `tif`, `heic` accepted)",
+        ),
+        Filter(
+            field="tags_all",
+            params=(
+                Param("tag", str, "A tag; repeat for more (all of them, with `tags`)"),
+                Param("tags", str, "Comma-separated; all of them (also `tag`)"),
+            ),
+            parse=_tags("tag", "tags"),
+            apply=_all_tags,
+            doc="all of these tags (comma-separated, case-insensitive)",
+            label="`tags` (or repeated `tag`)",
+        ),
+        Filter(
+            field="tags_any",
+            params=(Param("tags_any", str, "Comma-separated; any of them"),),
+            parse=_tags("tags_any"),
+            apply=_any_tag,
+            doc="any of these tags",
+        ),
+        int_filter(
+            "album",
+            lambda docs, album, membership: docs.filter(album_ids__contains=[album]),
+            low=1,
+            description="Album id, sub-albums included",
+            doc="an album id, its sub-albums included (once albums feed the index, see below)",
+        ),
+        text_filter(
+            "camera",
+            lookup("camera__iexact"),
+            max_length=201,
+            description="Make and model as in the camera facet",
+            doc="make and model as the camera facet shows them (`Canon EOS R5`)",
+        ),
+        text_filter(
+            "camera_make",
+            lookup("camera_make__iexact"),
+            max_length=100,
+            description="As written by the camera, case-insensitive",
+            doc="as written by the camera, case-insensitive",
+        ),
+        text_filter(
+            "camera_model",
+            lookup("camera_model__iexact"),
+            max_length=100,
+            description="As written by the camera, case-insensitive",
+            doc="as written by the camera, case-insensitive",
+        ),
+        bool_filter(
+            "favorite",
+            _favorite,
+            description="true: the caller's favourites; false: the others",
+            doc="`true`: the caller's favourites; `false`: the others",
+        ),
+        VISIBILITY,
+        STATUS.applied_by(lookup("asset__status")),
+        bool_filter(
+            "has_gps",
+            lambda docs, has_gps, membership: docs.filter(latitude__isnull=not has_gps),
+            description="With a position (true) or without (false)",
+            doc="`true` or `false`",
+        ),
+        text_filter(
+            "place",
+            _place,
+            max_length=200,
+            description="City, region or country name",
+            doc="a city, region or country name (accents and case ignored): `Bandung`, `France`",
+        ),
+        Filter(
+            field="country",
+            params=(Param("country", str, "ISO 3166 two-letter code"),),
+            parse=_country,
+            apply=lookup("country_code"),
+            doc="ISO 3166 code: `FR`",
+        ),
+        Filter(
+            field="bbox",
+            params=(Param("bbox", str, "west,south,east,north in degrees"),),
+            parse=_bbox,
+            apply=lambda docs, bbox, membership: docs.filter(within_bbox(bbox)),
+            doc="`west,south,east,north` in degrees "
+            "(may cross the antimeridian: `170,-20,-170,-10`)",
+        ),
+        Filter(
+            field="near",
+            params=(
+                Param("near", str, "latitude,longitude"),
+                Param("radius_km", float, "Around `near` (default 10)"),
+            ),
+            parse=_near,
+            apply=lambda docs, near, membership: docs.filter(
+                within_radius((near.latitude, near.longitude), near.radius_km)
+            ),
+            doc="`lat,lon` and a radius (default 10 km), great-circle distance",
+        ),
+    ],
+)
+
+# Every parameter the filters read, for forms and links that carry a search along.
+PARAMS = SEARCH_FILTERS.names()
+# The parameters gallery's asset list reads itself; ``AssetListSearch`` leaves them to it.
+GALLERY_PARAMS = frozenset(ASSET_FILTERS.names())
 
 
 def within_bbox(bbox: tuple[float, float, float, float]) -> Q:
@@ -408,15 +426,16 @@ def within_radius(point: tuple[float, float], radius_km: float) -> Q:
     return q & Q(distance)
 
 
-def asset_list_filter(queryset: Any, *, membership: Membership, params: Mapping[str, Any]) -> Any:
+def asset_list_filter(
+    queryset: QuerySet[Any], *, membership: Membership, params: Mapping[str, Any]
+) -> QuerySet[Any]:
     """The search filters (and ``q``, as a filter) on gallery's asset list, leaving the
     parameters gallery reads itself to it. ``queryset`` is gallery's scoped asset
     QuerySet; its order and annotations are kept."""
     from .query import Matches, build_tsquery
 
-    own = {k: v for k, v in _items(params) if k not in GALLERY_PARAMS}
-    filters = filters_from_params(_Params(own))
-    text = _get(params, "q")[:500]
+    filters = SEARCH_FILTERS.parse(params, ignore=GALLERY_PARAMS)
+    text = first(params, "q")[:500]
     if filters.is_empty() and not text:
         return queryset
     docs = apply_filters(
@@ -425,23 +444,26 @@ def asset_list_filter(queryset: Any, *, membership: Membership, params: Mapping[
         filters=filters,
     )
     if text:
-        tsquery = build_tsquery(text, prefix=bool(parse_bool(_get(params, "prefix"), "prefix")))
+        tsquery = build_tsquery(text, prefix=bool(to_bool(first(params, "prefix"), "prefix")))
         docs = docs.filter(Matches(tsquery)) if tsquery is not None else docs.none()
     return queryset.filter(pk__in=docs.values("asset_id"))
 
 
-class _Params(dict[str, list[str]]):
-    """A plain dict that answers ``getlist`` like a QueryDict."""
+class AssetListSearch:
+    """Search's entry in ``lumina.core.plugins.asset_list_filters`` (registered in
+    ``SearchConfig.ready()``): its filters and ``q`` on gallery's asset list."""
 
-    def get(self, key: str, default: Any = None) -> Any:
-        values = super().get(key)
-        return values[-1] if values else default
+    @property
+    def parameters(self) -> Sequence[Any]:
+        return [
+            *(p.openapi() for p in TEXT_PARAMS),
+            *SEARCH_FILTERS.openapi_parameters(ignore=GALLERY_PARAMS),
+        ]
 
-    def getlist(self, key: str) -> list[str]:
-        return list(super().get(key) or [])
+    def apply(
+        self, queryset: QuerySet[Any], *, membership: Any, params: Mapping[str, Any]
+    ) -> QuerySet[Any]:
+        return asset_list_filter(queryset, membership=membership, params=params)
 
 
-def _items(params: Mapping[str, Any]) -> list[tuple[str, list[str]]]:
-    if hasattr(params, "lists"):
-        return list(params.lists())
-    return [(k, v if isinstance(v, list) else [v]) for k, v in params.items()]
+ASSET_LIST_SEARCH = AssetListSearch()

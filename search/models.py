@@ -100,10 +100,6 @@ class SearchDocument(models.Model):
     def __str__(self) -> str:
         return f"search document of asset {self.asset_id}"
 
-    @property
-    def place_label(self) -> str:
-        return ", ".join(p for p in (self.place_city, self.place_region, self.place_country) if p)
-
 
 class SearchTerm(models.Model):
     """The words of a workspace's documents (unaccented, lower case, no digits): the

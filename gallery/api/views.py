@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time
 from typing import Any
 
 from django.http import HttpResponseBase
-from django.utils import timezone
-from django.utils.dateparse import parse_date, parse_datetime
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.parsers import FormParser, MultiPartParser
@@ -18,10 +15,13 @@ from rest_framework.views import APIView
 from accounts.models import Membership
 from accounts.tenancy import request_membership
 from lumina.core.api import JSONParser
-from lumina.core.errors import NotFound, ValidationFailed
+from lumina.core.errors import NotFound
+from lumina.core.filtering import first, to_flag, with_registered_parameters
 from lumina.core.pagination import CursorPagination
+from lumina.core.plugins import asset_list_filters
 
 from .. import downloads, selectors, services
+from ..filtering import ASSET_FILTERS
 from ..formats import FileTooLarge
 from .serializers import (
     AssetBulkInputSerializer,
@@ -41,74 +41,22 @@ def _membership(request: Request) -> Membership:
     return membership
 
 
-def _parse_when(value: str | None, field: str) -> Any:
-    if not value:
-        return None
-    try:
-        moment = parse_datetime(value)
-        day = None if moment else parse_date(value)
-    except ValueError:
-        moment = day = None
-    if moment is None and day is not None:
-        moment = datetime.combine(day, time.min)
-    if moment is None:
-        raise ValidationFailed(f"{field}: use an ISO date or date-time.", details={"field": field})
-    return moment if timezone.is_aware(moment) else timezone.make_aware(moment)
-
-
-def _parse_bool(value: str | None) -> bool | None:
-    if value is None or value == "":
-        return None
-    return value.lower() in ("1", "true", "yes", "on")
-
-
-def filters_from(params: Any) -> selectors.AssetFilters:
-    return selectors.AssetFilters(
-        tag=params.get("tag") or None,
-        favorite=_parse_bool(params.get("favorite")),
-        visibility=params.get("visibility") or None,
-        status=params.get("status") or None,
-        uploaded_after=_parse_when(params.get("uploaded_after"), "uploaded_after"),
-        uploaded_before=_parse_when(params.get("uploaded_before"), "uploaded_before"),
-        taken_after=_parse_when(params.get("taken_after"), "taken_after"),
-        taken_before=_parse_when(params.get("taken_before"), "taken_before"),
-        trashed=bool(_parse_bool(params.get("trashed"))),
-    )
-
-
-LIST_PARAMETERS = [
-    OpenApiParameter("tag", str, description="Tag name (case-insensitive)"),
-    OpenApiParameter("favorite", bool),
-    OpenApiParameter("visibility", str, enum=["private", "tenant", "public"]),
-    OpenApiParameter("status", str, enum=["processing", "ready", "failed"]),
-    OpenApiParameter("uploaded_after", str, description="ISO date or date-time"),
-    OpenApiParameter("uploaded_before", str),
-    OpenApiParameter("taken_after", str),
-    OpenApiParameter("taken_before", str),
-    OpenApiParameter("trashed", bool, description="List the trash instead"),
-]
-
-
-# Extra filters other apps register (search adds its own in its AppConfig.ready()), so
-# that gallery never imports them: each is f(queryset, *, membership, params) -> queryset.
-ASSET_LIST_FILTERS: list[Any] = []
-
-
 class AssetListView(APIView):
     parser_classes = (MultiPartParser, FormParser, JSONParser)
 
     @extend_schema(
-        parameters=LIST_PARAMETERS,
+        parameters=ASSET_FILTERS.openapi_parameters(),
         responses=AssetOutputSerializer(many=True),
         summary="Assets, newest first",
     )
+    @with_registered_parameters(asset_list_filters)
     def get(self, request: Request) -> Response:
         membership = _membership(request)
-        assets = selectors.asset_list(
-            membership=membership, filters=filters_from(request.query_params)
-        )
-        for add_filter in ASSET_LIST_FILTERS:
-            assets = add_filter(assets, membership=membership, params=request.query_params)
+        params = request.query_params
+        assets = selectors.asset_list(membership=membership, filters=ASSET_FILTERS.parse(params))
+        # Filters other apps plug in (search's, registered in its ready()).
+        for extra in asset_list_filters:
+            assets = extra.apply(assets, membership=membership, params=params)
         paginator = CursorPagination()
         page: Any = paginator.paginate_queryset(assets, request, view=self)
         return paginator.get_paginated_response(AssetOutputSerializer(page, many=True).data)
@@ -223,7 +171,7 @@ class AssetOriginalView(APIView):
             membership=_membership(request), asset_id=asset_id, include_trashed=False
         )
         return downloads.original_response(
-            asset, strip=bool(_parse_bool(request.query_params.get("strip")))
+            asset, strip=bool(to_flag(first(request.query_params, "strip")))
         )
 
 

@@ -64,7 +64,7 @@ def register_pillow_plugins() -> None:
 
 
 @dataclass(frozen=True)
-class _Header:
+class Header:
     width: int
     height: int
     frames: int
@@ -75,7 +75,7 @@ class _Header:
 _ORIENTATIONS = range(1, 9)
 
 
-def _vips_header(fmt: ImageFormat, data: bytes) -> _Header:
+def _vips_header(fmt: ImageFormat, data: bytes) -> Header:
     pyvips = configured_pyvips()
     loader = getattr(pyvips.Image, _VIPS_LOADERS[fmt])
     image = loader(data, access="sequential")
@@ -84,7 +84,7 @@ def _vips_header(fmt: ImageFormat, data: bytes) -> _Header:
     # libheif applies the container's rotation itself, so HEIF-family sizes are final.
     if fmt is not ImageFormat.AVIF and image.get_typeof("orientation"):
         orientation = int(image.get("orientation"))
-    return _Header(
+    return Header(
         width=image.width,
         height=image.height,
         frames=max(int(frames), 1),
@@ -137,11 +137,11 @@ def _pillow_open(fmt: ImageFormat, data: bytes) -> Any:
     return pillow_open(io.BytesIO(data), [fmt.pillow_format])
 
 
-def _pillow_header(fmt: ImageFormat, data: bytes) -> _Header:
+def _pillow_header(fmt: ImageFormat, data: bytes) -> Header:
     image = _pillow_open(fmt, data)
     has_alpha = image.mode in ("RGBA", "LA", "PA", "RGBa", "La") or "transparency" in image.info
     width, height = image.size
-    return _Header(
+    return Header(
         width=width,
         height=height,
         frames=max(int(getattr(image, "n_frames", 1)), 1),
@@ -155,7 +155,7 @@ def _pillow_decode(fmt: ImageFormat, data: bytes) -> None:
     _pillow_open(fmt, data).load()
 
 
-def read_header(fmt: ImageFormat, data: bytes) -> _Header:
+def read_header(fmt: ImageFormat, data: bytes) -> Header:
     if fmt in VIPS_FORMATS:
         return _vips_header(fmt, data)
     return _pillow_header(fmt, data)

@@ -36,7 +36,7 @@ from lumina.core.errors import LuminaError
 
 from ..formats import HEAD_SIZE, ImageFormat, sniff_format
 from .decoders import VIPS_FORMATS, configured_pyvips, pillow_open, register_pillow_plugins
-from .specs import OutputFormat, Spec
+from .specs import OutputFormat, Variant
 
 __all__ = [
     "ImageEngine",
@@ -80,7 +80,7 @@ class RenderError(LuminaError):
 
 @dataclass(frozen=True, slots=True)
 class RenderedImage:
-    spec: Spec
+    variant: Variant
     fmt: OutputFormat
     data: bytes
     width: int
@@ -97,12 +97,12 @@ class RenderedImage:
 
 @runtime_checkable
 class ImageEngine(Protocol):
-    """Render specs from one source image (bytes, or a path to a local file)."""
+    """Render variants from one source image (bytes, or a path to a local file)."""
 
     name: str
 
-    def render(self, source: Source, specs: Sequence[Spec]) -> list[RenderedImage]:
-        """One `RenderedImage` per distinct spec, in the order given."""
+    def render(self, source: Source, variants: Sequence[Variant]) -> list[RenderedImage]:
+        """One `RenderedImage` per distinct variant, in the order given."""
         ...
 
 
@@ -110,8 +110,8 @@ def _webp_effort(long_edge: int) -> int:
     return WEBP_EFFORT_SMALL if long_edge <= SMALL_LONG_EDGE else WEBP_EFFORT_LARGE
 
 
-def _unique(specs: Sequence[Spec]) -> list[Spec]:
-    return list(dict.fromkeys(specs))
+def _unique(variants: Sequence[Variant]) -> list[Variant]:
+    return list(dict.fromkeys(variants))
 
 
 @dataclass(frozen=True)
@@ -164,24 +164,26 @@ class VipsEngine:
     def __init__(self) -> None:
         self._vips = configured_pyvips()
 
-    def render(self, source: Source, specs: Sequence[Spec]) -> list[RenderedImage]:
-        wanted = _unique(specs)
+    def render(self, source: Source, variants: Sequence[Variant]) -> list[RenderedImage]:
+        wanted = _unique(variants)
         if not wanted:
             return []
         item = _open_input(source)
-        largest = max(spec.long_edge for spec in wanted)
+        largest = max(variant.long_edge for variant in wanted)
         try:
             base = self._decode(item, largest)
             by_edge = {largest: base}
             rendered = []
-            for spec in wanted:
-                image = by_edge.get(spec.long_edge)
+            for variant in wanted:
+                image = by_edge.get(variant.long_edge)
                 if image is None:
                     # From the decoded (largest) image: one resample, no second decode.
-                    image = base.thumbnail_image(spec.long_edge, size="down").copy_memory()
-                    by_edge[spec.long_edge] = image
-                data = self._encode(image, spec)
-                rendered.append(RenderedImage(spec, spec.fmt, data, image.width, image.height))
+                    image = base.thumbnail_image(variant.long_edge, size="down").copy_memory()
+                    by_edge[variant.long_edge] = image
+                data = self._encode(image, variant)
+                rendered.append(
+                    RenderedImage(variant, variant.fmt, data, image.width, image.height)
+                )
         except self._vips.Error as exc:
             raise RenderError(f"The image could not be processed: {_first_line(exc)}") from exc
         return rendered
@@ -242,17 +244,17 @@ class VipsEngine:
         ).copy(interpretation="srgb")
         return _srgb8(pixels.thumbnail_image(long_edge, size="down")).copy_memory()
 
-    def _encode(self, image: Any, spec: Spec) -> bytes:
+    def _encode(self, image: Any, variant: Variant) -> bytes:
         # keep="none": no EXIF, XMP, IPTC or ICC in any output (pixels are sRGB already).
-        if spec.fmt is OutputFormat.JPEG:
+        if variant.fmt is OutputFormat.JPEG:
             if image.hasalpha():
                 image = image.flatten(background=[255, 255, 255]).cast("uchar")
             data = image.jpegsave_buffer(
                 Q=JPEG_QUALITY, interlace=True, optimize_coding=True, keep="none"
             )
-        elif spec.fmt is OutputFormat.WEBP:
+        elif variant.fmt is OutputFormat.WEBP:
             data = image.webpsave_buffer(
-                Q=WEBP_QUALITY, effort=_webp_effort(spec.long_edge), keep="none"
+                Q=WEBP_QUALITY, effort=_webp_effort(variant.long_edge), keep="none"
             )
         else:
             data = image.heifsave_buffer(
@@ -339,23 +341,25 @@ class PillowEngine:
 
     name = "pillow"
 
-    def render(self, source: Source, specs: Sequence[Spec]) -> list[RenderedImage]:
-        wanted = _unique(specs)
+    def render(self, source: Source, variants: Sequence[Variant]) -> list[RenderedImage]:
+        wanted = _unique(variants)
         if not wanted:
             return []
         item = _open_input(source)
-        largest = max(spec.long_edge for spec in wanted)
+        largest = max(variant.long_edge for variant in wanted)
         try:
             image = _pillow_decode(item, largest)
             base = self._resize(image, largest)
             by_edge = {largest: base}
             rendered = []
-            for spec in wanted:
-                sized = by_edge.get(spec.long_edge)
+            for variant in wanted:
+                sized = by_edge.get(variant.long_edge)
                 if sized is None:
-                    sized = by_edge[spec.long_edge] = self._resize(base, spec.long_edge)
-                data = self._encode(sized, spec)
-                rendered.append(RenderedImage(spec, spec.fmt, data, sized.width, sized.height))
+                    sized = by_edge[variant.long_edge] = self._resize(base, variant.long_edge)
+                data = self._encode(sized, variant)
+                rendered.append(
+                    RenderedImage(variant, variant.fmt, data, sized.width, sized.height)
+                )
         except _PILLOW_ERRORS as exc:
             raise RenderError(f"The image could not be processed: {exc}") from exc
         return rendered
@@ -370,16 +374,16 @@ class PillowEngine:
         return image
 
     @staticmethod
-    def _encode(image: Image.Image, spec: Spec) -> bytes:
+    def _encode(image: Image.Image, variant: Variant) -> bytes:
         out = io.BytesIO()
-        if spec.fmt is OutputFormat.JPEG:
+        if variant.fmt is OutputFormat.JPEG:
             if image.mode == "RGBA":
                 flat = Image.new("RGB", image.size, (255, 255, 255))
                 flat.paste(image, mask=image.getchannel("A"))
                 image = flat
             image.save(out, "JPEG", quality=JPEG_QUALITY, progressive=True, optimize=True)
-        elif spec.fmt is OutputFormat.WEBP:
-            image.save(out, "WEBP", quality=WEBP_QUALITY, method=_webp_effort(spec.long_edge))
+        elif variant.fmt is OutputFormat.WEBP:
+            image.save(out, "WEBP", quality=WEBP_QUALITY, method=_webp_effort(variant.long_edge))
         else:
             image.save(out, "AVIF", quality=AVIF_QUALITY_PILLOW, speed=AVIF_SPEED_PILLOW)
         return out.getvalue()

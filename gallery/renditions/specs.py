@@ -1,6 +1,10 @@
-"""The closed set of rendition specs: named sizes x output formats.
+"""The closed set of renditions: named sizes (the *specs*) x output formats (*variants*).
 
-A spec key such as ``thumb-400.webp`` is the only way a client can ask for a rendition;
+Words, used this way everywhere: a **spec** is a named size (``thumb-400``), as URLs
+(``/r/<asset>/<spec>.<format>``), the API and ``Rendition.spec`` name it; a **variant**
+is a spec in one output format (``thumb-400.webp``), what the engine renders.
+
+A variant key such as ``thumb-400.webp`` is the only way a client can ask for a rendition;
 anything outside this set is refused, so no request can make the server render (and
 store) arbitrary sizes or formats.
 """
@@ -15,22 +19,22 @@ from enum import StrEnum
 from lumina.core.errors import LuminaError
 
 __all__ = [
-    "ALL_SPECS",
+    "ALL_VARIANTS",
     "SIZES",
     "OutputFormat",
     "RenditionSize",
-    "Spec",
     "UnknownRendition",
-    "eager_specs",
-    "get_spec",
+    "Variant",
+    "eager_variants",
+    "get_variant",
     "negotiate_format",
-    "spec_for",
+    "variant_for",
 ]
 
 
 class UnknownRendition(LuminaError):
     code = "unknown_rendition"
-    # 404: an unknown spec is a URL that does not exist, not a malformed request.
+    # 404: an unknown variant is a URL that does not exist, not a malformed request.
     status = 404
     default_message = "There is no such rendition."
 
@@ -57,13 +61,16 @@ class RenditionSize:
 
 
 @dataclass(frozen=True, slots=True)
-class Spec:
+class Variant:
+    """One spec (named size) in one output format."""
+
     size: RenditionSize
     fmt: OutputFormat
 
     @property
     def key(self) -> str:
-        """Stable identifier, stored on the Rendition row and used in URLs and keys."""
+        """``thumb-400.webp``: how URLs and storage keys name it (the Rendition row keeps
+        the spec and the format apart)."""
         return f"{self.size.name}.{self.fmt.value}"
 
     @property
@@ -90,36 +97,37 @@ LARGE_2560 = RenditionSize("large-2560", 2560, eager=False)
 SIZES: Mapping[str, RenditionSize] = {
     size.name: size for size in (THUMB_400, SMALL_800, PREVIEW_1600, LARGE_2560)
 }
-ALL_SPECS: Mapping[str, Spec] = {
-    spec.key: spec for spec in (Spec(size, fmt) for size in SIZES.values() for fmt in OutputFormat)
+ALL_VARIANTS: Mapping[str, Variant] = {
+    variant.key: variant
+    for variant in (Variant(size, fmt) for size in SIZES.values() for fmt in OutputFormat)
 }
 
 
-def get_spec(key: str) -> Spec:
-    """The spec for ``key`` (``"thumb-400.webp"``); `UnknownRendition` for anything else.
+def get_variant(key: str) -> Variant:
+    """The variant for ``key`` (``"thumb-400.webp"``); `UnknownRendition` for anything else.
 
     ``jpg`` is accepted as an alias of ``jpeg`` since it is the extension in URLs.
     """
     size_name, _, fmt = key.rpartition(".")
     lookup = f"{size_name}.jpeg" if fmt == "jpg" else key
     try:
-        return ALL_SPECS[lookup]
+        return ALL_VARIANTS[lookup]
     except KeyError:
         raise UnknownRendition(
             f'"{key[:80]}" is not a rendition this server produces.',
-            details={"spec": key[:80], "known": sorted(ALL_SPECS)},
+            details={"spec": key[:80], "known": sorted(ALL_VARIANTS)},
         ) from None
 
 
-def spec_for(size_name: str, fmt: OutputFormat | str) -> Spec:
-    """The spec for a size name and a format, refused like `get_spec` when unknown."""
-    return get_spec(f"{size_name}.{fmt}")
+def variant_for(size_name: str, fmt: OutputFormat | str) -> Variant:
+    """The variant for a size name and a format, refused like `get_variant` when unknown."""
+    return get_variant(f"{size_name}.{fmt}")
 
 
-def eager_specs(*, avif: bool = False) -> list[Spec]:
+def eager_variants(*, avif: bool = False) -> list[Variant]:
     """What processing renders up front: the eager sizes in WebP and JPEG (+ AVIF if on)."""
     formats = [OutputFormat.WEBP, OutputFormat.JPEG] + ([OutputFormat.AVIF] if avif else [])
-    return [Spec(size, fmt) for size in SIZES.values() if size.eager for fmt in formats]
+    return [Variant(size, fmt) for size in SIZES.values() if size.eager for fmt in formats]
 
 
 _MEDIA_RANGE = re.compile(r"^\s*([^;\s]+)\s*(.*)$")

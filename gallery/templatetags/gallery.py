@@ -7,7 +7,6 @@ from collections import defaultdict
 from typing import Any
 
 from django import template
-from django.conf import settings
 from django.templatetags.static import static
 from django.utils.html import format_html, json_script
 from django.utils.safestring import SafeString
@@ -231,18 +230,3 @@ def gallery_strings() -> SafeString:
 @register.simple_tag
 def json_data(value: Any, element_id: str) -> SafeString:
     return json_script(value, element_id)
-
-
-@register.simple_tag
-def avif_enabled() -> bool:
-    return bool(settings.LUMINA_AVIF)
-
-
-@register.filter
-def thumb_width(asset: Asset) -> int:
-    return scaled(asset.width, asset.height)[0]
-
-
-@register.filter
-def thumb_height(asset: Asset) -> int:
-    return scaled(asset.width, asset.height)[1]

@@ -16,7 +16,6 @@ from django.db import DataError
 from django.http import Http404, HttpRequest, JsonResponse
 from rest_framework import exceptions, parsers, serializers, status
 from rest_framework.response import Response
-from rest_framework.views import exception_handler as drf_exception_handler
 
 from .errors import LuminaError, RequestTooLarge, envelope
 
@@ -128,6 +127,11 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         return exception_handler(
             LuminaError("A value is out of range or not valid.", code="invalid"), context
         )
+
+    # Imported here: rest_framework.views reads DEFAULT_PARSER_CLASSES (this module's
+    # JSONParser) when first imported, so importing it at the top is a cycle whenever
+    # this module is the first to load DRF's views (the URLconf does, at the first request).
+    from rest_framework.views import exception_handler as drf_exception_handler
 
     response = drf_exception_handler(exc, context)
     if response is None:

@@ -34,7 +34,6 @@ ERROR_CODES: dict[int, tuple[str, ...]] = {
         "invalid_scope",
         "invalid_cidr",
         "ip_self_lockout",
-        "album_too_deep",
         "not_in_album",
         "zip_too_many",
         "not_duplicates",
@@ -51,12 +50,12 @@ ERROR_CODES: dict[int, tuple[str, ...]] = {
     401: (
         "not_authenticated",
         "authentication_failed",
-        "share_password_required",
         "share_password_wrong",
     ),
     403: (
         "not_authenticated",
         "permission_denied",
+        "csrf_failed",
         "role_forbidden",
         "album_forbidden",
         "insufficient_scope",
@@ -137,10 +136,6 @@ RETRY_AFTER = {
 }
 
 _UNSET = object()
-
-
-def all_error_codes() -> set[str]:
-    return {code for codes in ERROR_CODES.values() for code in codes}
 
 
 class AutoSchema(openapi.AutoSchema):

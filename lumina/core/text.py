@@ -86,17 +86,6 @@ def clean_email(value: Any, *, field: str = "email") -> str:
     return text.lower()
 
 
-def validate_plain_text(value: str) -> None:
-    """The same rule as a Django/DRF field validator (forms, serializers)."""
-    bad = forbidden_characters(str(value))
-    if bad:
-        raise DjangoValidationError(
-            "Control or text-direction characters are not allowed (%(chars)s).",
-            code="invalid_text",
-            params={"chars": ", ".join(bad)},
-        )
-
-
 def _unsafe(ch: str) -> bool:
     return unicodedata.category(ch) in ("Cc", "Cs") or ch in BIDI_CONTROLS or ch in LINE_BREAKS
 

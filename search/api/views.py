@@ -15,7 +15,7 @@ from accounts.tenancy import request_membership
 from lumina.core.errors import NotFound, ValidationFailed
 
 from .. import selectors, services
-from ..filters import filters_from_params, search_request_from
+from ..filters import SEARCH_FILTERS, TEXT_PARAMS, filters_from_params, search_request_from
 from .serializers import (
     DuplicatesOutputSerializer,
     DuplicatesResolveInputSerializer,
@@ -46,42 +46,8 @@ def _int(value: Any, field: str, default: int) -> int:
         raise ValidationFailed(f"{field}: use a whole number.", details={"field": field}) from None
 
 
-TEXT_PARAMETERS = [
-    OpenApiParameter(
-        "q", str, description='Web search syntax: words, "a phrase", -exclude, a or b'
-    ),
-    OpenApiParameter("prefix", bool, description="Complete the last word (type-ahead)"),
-]
-FILTER_PARAMETERS = [
-    OpenApiParameter("taken_after", str, description="ISO date or date-time (inclusive)"),
-    OpenApiParameter("taken_before", str, description="ISO date or date-time (exclusive)"),
-    OpenApiParameter("uploaded_after", str),
-    OpenApiParameter("uploaded_before", str),
-    OpenApiParameter("year", int, description="Year taken (else uploaded)"),
-    OpenApiParameter("min_bytes", int),
-    OpenApiParameter("max_bytes", int),
-    OpenApiParameter("min_width", int),
-    OpenApiParameter("max_width", int),
-    OpenApiParameter("min_height", int),
-    OpenApiParameter("max_height", int),
-    OpenApiParameter("orientation", str, enum=["landscape", "portrait", "square"]),
-    OpenApiParameter("format", str, description="Comma-separated: jpeg,png,webp,..."),
-    OpenApiParameter("tags", str, description="Comma-separated; all of them (also `tag`)"),
-    OpenApiParameter("tags_any", str, description="Comma-separated; any of them"),
-    OpenApiParameter("album", int, description="Album id, sub-albums included"),
-    OpenApiParameter("camera", str, description="Make and model as in the camera facet"),
-    OpenApiParameter("camera_make", str),
-    OpenApiParameter("camera_model", str),
-    OpenApiParameter("favorite", bool),
-    OpenApiParameter("visibility", str, enum=["private", "tenant", "public"]),
-    OpenApiParameter("status", str, enum=["processing", "ready", "failed"]),
-    OpenApiParameter("has_gps", bool),
-    OpenApiParameter("place", str, description="City, region or country name"),
-    OpenApiParameter("country", str, description="ISO 3166 two-letter code"),
-    OpenApiParameter("bbox", str, description="west,south,east,north in degrees"),
-    OpenApiParameter("near", str, description="latitude,longitude"),
-    OpenApiParameter("radius_km", float, description="Around `near` (default 10)"),
-]
+TEXT_PARAMETERS = [p.openapi() for p in TEXT_PARAMS]
+FILTER_PARAMETERS = SEARCH_FILTERS.openapi_parameters()
 
 
 class SearchView(APIView):

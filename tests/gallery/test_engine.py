@@ -18,7 +18,7 @@ from gallery.renditions.engine import (
     VipsEngine,
     get_engine,
 )
-from gallery.renditions.specs import OutputFormat, eager_specs, get_spec
+from gallery.renditions.specs import OutputFormat, eager_variants, get_variant
 from tests.gallery import drawing
 
 MAGIC = {
@@ -34,7 +34,7 @@ def engine(request: pytest.FixtureRequest) -> ImageEngine:
 
 
 def by_key(rendered: list[RenderedImage]) -> dict[str, RenderedImage]:
-    return {item.spec.key: item for item in rendered}
+    return {item.variant.key: item for item in rendered}
 
 
 def open_rendition(item: RenderedImage) -> Image.Image:
@@ -60,14 +60,14 @@ def test_the_eager_set_has_the_right_sizes_and_formats(engine: ImageEngine) -> N
     source = drawing.encode(drawing.photo(3000, 2000), "JPEG", quality=90)
 
     # when
-    rendered = engine.render(source, eager_specs())
+    rendered = engine.render(source, eager_variants())
 
     # then: one per spec, in order, long edge 1600 and 400, each a real file of its format
-    assert [item.spec for item in rendered] == eager_specs()
+    assert [item.variant for item in rendered] == eager_variants()
     for item in rendered:
-        expected = (1600, 1067) if item.spec.long_edge == 1600 else (400, 267)
+        expected = (1600, 1067) if item.variant.long_edge == 1600 else (400, 267)
         assert (item.width, item.height) == expected
-        assert item.fmt is item.spec.fmt
+        assert item.fmt is item.variant.fmt
         assert MAGIC[item.fmt](item.data)
         image = open_rendition(item)
         assert image.size == expected
@@ -76,14 +76,14 @@ def test_the_eager_set_has_the_right_sizes_and_formats(engine: ImageEngine) -> N
 
 def test_jpeg_renditions_are_progressive(engine: ImageEngine) -> None:
     source = drawing.encode(drawing.photo(800, 600), "PNG")
-    jpeg = engine.render(source, [get_spec("preview-1600.jpeg")])[0]
+    jpeg = engine.render(source, [get_variant("preview-1600.jpeg")])[0]
     assert open_rendition(jpeg).info.get("progressive") == 1
 
 
 def test_small_sources_are_never_upscaled(engine: ImageEngine) -> None:
     source = drawing.encode(drawing.photo(300, 200), "PNG")
 
-    rendered = engine.render(source, eager_specs())
+    rendered = engine.render(source, eager_variants())
 
     assert {(item.width, item.height) for item in rendered} == {(300, 200)}
 
@@ -91,7 +91,7 @@ def test_small_sources_are_never_upscaled(engine: ImageEngine) -> None:
 def test_portrait_sources_fit_their_long_edge(engine: ImageEngine) -> None:
     source = drawing.encode(drawing.photo(900, 1800), "WEBP")
 
-    rendered = by_key(engine.render(source, [get_spec("thumb-400.webp")]))
+    rendered = by_key(engine.render(source, [get_variant("thumb-400.webp")]))
 
     assert (rendered["thumb-400.webp"].width, rendered["thumb-400.webp"].height) == (200, 400)
 
@@ -114,7 +114,7 @@ def test_no_metadata_survives_in_any_rendition(engine: ImageEngine, avif: bool) 
     for planted in (drawing.SECRET_MAKE.encode(), drawing.SECRET_XMP, drawing.SECRET_COMMENT):
         assert planted in source
     assert Image.open(io.BytesIO(source)).getexif().get_ifd(0x8825)  # GPS is there
-    specs = eager_specs(avif=avif)
+    specs = eager_variants(avif=avif)
     if avif:
         specs = [spec for spec in specs if spec.fmt is OutputFormat.AVIF]
 
@@ -133,14 +133,14 @@ def test_no_metadata_survives_in_any_rendition(engine: ImageEngine, avif: bool) 
             b"http://ns.adobe.com/xap/1.0/",
             b"ICC_PROFILE",
         ):
-            assert planted not in item.data, (item.spec.key, planted)
+            assert planted not in item.data, (item.variant.key, planted)
         image = open_rendition(item)
-        assert not image.getexif(), item.spec.key
-        assert not image.getexif().get_ifd(0x8825), item.spec.key  # no GPS
-        assert not {"exif", "xmp", "icc_profile", "comment"} & set(image.info), item.spec.key
+        assert not image.getexif(), item.variant.key
+        assert not image.getexif().get_ifd(0x8825), item.variant.key  # no GPS
+        assert not {"exif", "xmp", "icc_profile", "comment"} & set(image.info), item.variant.key
         fields = set(vips.Image.new_from_buffer(item.data, "").get_fields())
         assert not {"exif-data", "xmp-data", "iptc-data", "icc-profile-data"} & fields
-        assert not any(name.startswith("exif-") for name in fields), item.spec.key
+        assert not any(name.startswith("exif-") for name in fields), item.variant.key
 
 
 def test_exif_orientation_is_applied(engine: ImageEngine) -> None:
@@ -151,7 +151,7 @@ def test_exif_orientation_is_applied(engine: ImageEngine) -> None:
 
     # when
     rendered = by_key(
-        engine.render(source, [get_spec("thumb-400.webp"), get_spec("preview-1600.jpeg")])
+        engine.render(source, [get_variant("thumb-400.webp"), get_variant("preview-1600.jpeg")])
     )
 
     # then the renditions are portrait and coloured like the upright picture (red on the right)
@@ -204,7 +204,7 @@ def test_every_exif_orientation_is_applied_while_shrinking_on_load(
     upright = ImageOps.exif_transpose(Image.open(io.BytesIO(source)))
 
     # when
-    item = engine.render(source, [get_spec("thumb-400.webp")])[0]
+    item = engine.render(source, [get_variant("thumb-400.webp")])[0]
 
     # then it looks like Pillow's reference transposition, at the thumbnail size
     image = open_rendition(item)
@@ -222,7 +222,7 @@ def test_colour_is_converted_to_srgb(engine: ImageEngine) -> None:
     assert not close(stored, colour, 8)  # the P3 numbers are not the sRGB ones
 
     # when
-    for item in engine.render(source, eager_specs()):
+    for item in engine.render(source, eager_variants()):
         # then the rendition, which carries no profile, shows the sRGB colour
         assert close(open_rendition(item).convert("RGB").getpixel((10, 10)), colour, 6)
 
@@ -234,13 +234,15 @@ def test_colour_is_converted_to_srgb_for_heic_too(engine: ImageEngine) -> None:
     source = drawing.encode(p3_pixels, "HEIF", quality=95, icc_profile=drawing.p3_profile())
 
     # when / then
-    for item in engine.render(source, [get_spec("thumb-400.jpeg"), get_spec("thumb-400.webp")]):
+    for item in engine.render(
+        source, [get_variant("thumb-400.jpeg"), get_variant("thumb-400.webp")]
+    ):
         assert close(open_rendition(item).convert("RGB").getpixel((10, 10)), colour, 8)
 
 
 def test_cmyk_sources_come_out_rgb(engine: ImageEngine) -> None:
     source = drawing.encode(Image.new("CMYK", (200, 100), (0, 255, 255, 0)), "JPEG")
-    item = engine.render(source, [get_spec("thumb-400.jpeg")])[0]
+    item = engine.render(source, [get_variant("thumb-400.jpeg")])[0]
     image = open_rendition(item)
     assert image.mode == "RGB"
     red, green, blue = image.getpixel((50, 50))  # type: ignore[misc]
@@ -251,7 +253,7 @@ def test_cmyk_sources_come_out_rgb(engine: ImageEngine) -> None:
 
 def test_sixteen_bit_greyscale_keeps_its_brightness(engine: ImageEngine) -> None:
     source = drawing.encode(Image.new("I;16", (120, 80), 32768), "PNG")  # mid grey
-    item = engine.render(source, [get_spec("thumb-400.webp")])[0]
+    item = engine.render(source, [get_variant("thumb-400.webp")])[0]
     assert close(open_rendition(item).convert("RGB").getpixel((5, 5)), (128, 128, 128), 4)
 
 
@@ -259,7 +261,7 @@ def test_alpha_is_kept_in_webp_and_flattened_on_white_in_jpeg(engine: ImageEngin
     source = drawing.encode(Image.new("RGBA", (200, 100), (0, 0, 0, 0)), "PNG")
 
     rendered = by_key(
-        engine.render(source, [get_spec("thumb-400.webp"), get_spec("thumb-400.jpeg")])
+        engine.render(source, [get_variant("thumb-400.webp"), get_variant("thumb-400.jpeg")])
     )
 
     webp = open_rendition(rendered["thumb-400.webp"])
@@ -271,7 +273,7 @@ def test_alpha_is_kept_in_webp_and_flattened_on_white_in_jpeg(engine: ImageEngin
 def test_animations_render_their_first_frame(engine: ImageEngine) -> None:
     for fmt in ("GIF", "WEBP"):
         source = drawing.animated(fmt, ("red", "lime", "blue"))
-        item = engine.render(source, [get_spec("thumb-400.jpeg")])[0]
+        item = engine.render(source, [get_variant("thumb-400.jpeg")])[0]
         assert (item.width, item.height) == (60, 40)
         assert close(open_rendition(item).getpixel((30, 20)), (255, 0, 0), 20)
 
@@ -280,11 +282,11 @@ def test_animations_render_their_first_frame(engine: ImageEngine) -> None:
 def test_every_accepted_format_renders(engine: ImageEngine, pillow_format: str) -> None:
     source = drawing.encode(drawing.split(800, 600, top="red", bottom="blue"), pillow_format)
 
-    rendered = engine.render(source, eager_specs())
+    rendered = engine.render(source, eager_variants())
 
     for item in rendered:
         image = open_rendition(item)
-        assert image.size == ((800, 600) if item.spec.long_edge == 1600 else (400, 300))
+        assert image.size == ((800, 600) if item.variant.long_edge == 1600 else (400, 300))
         w, h = image.size
         assert close(image.convert("RGB").getpixel((w // 2, 5)), (255, 0, 0), 40)
         assert close(image.convert("RGB").getpixel((w // 2, h - 5)), (0, 0, 255), 40)
@@ -292,9 +294,9 @@ def test_every_accepted_format_renders(engine: ImageEngine, pillow_format: str) 
 
 def test_avif_is_made_only_when_asked(engine: ImageEngine) -> None:
     source = drawing.encode(drawing.photo(640, 480), "JPEG")
-    assert OutputFormat.AVIF not in {item.fmt for item in engine.render(source, eager_specs())}
+    assert OutputFormat.AVIF not in {item.fmt for item in engine.render(source, eager_variants())}
 
-    rendered = engine.render(source, eager_specs(avif=True))
+    rendered = engine.render(source, eager_variants(avif=True))
 
     avifs = [item for item in rendered if item.fmt is OutputFormat.AVIF]
     assert len(avifs) == 2
@@ -308,14 +310,14 @@ def test_a_path_works_like_bytes(engine: ImageEngine, tmp_path: Path, pillow_for
     path = tmp_path / "original"
     path.write_bytes(drawing.encode(drawing.photo(1000, 500), pillow_format))
 
-    rendered = engine.render(path, [get_spec("small-800.webp"), get_spec("large-2560.jpeg")])
+    rendered = engine.render(path, [get_variant("small-800.webp"), get_variant("large-2560.jpeg")])
 
     assert [(item.width, item.height) for item in rendered] == [(800, 400), (1000, 500)]
 
 
 def test_duplicate_specs_are_rendered_once(engine: ImageEngine) -> None:
     source = drawing.encode(drawing.photo(500, 500), "PNG")
-    spec = get_spec("thumb-400.webp")
+    spec = get_variant("thumb-400.webp")
     assert len(engine.render(source, [spec, spec])) == 1
     assert engine.render(source, []) == []
 
@@ -335,5 +337,5 @@ _HEIC = drawing.encode(drawing.photo(320, 240), "HEIF")
 )
 def test_what_cannot_be_rendered_is_a_render_error(engine: ImageEngine, source: bytes) -> None:
     with pytest.raises(RenderError) as caught:
-        engine.render(source, eager_specs())
+        engine.render(source, eager_variants())
     assert caught.value.code == "render_failed"

@@ -5,21 +5,21 @@ from __future__ import annotations
 import pytest
 
 from gallery.renditions.specs import (
-    ALL_SPECS,
+    ALL_VARIANTS,
     SIZES,
     OutputFormat,
     UnknownRendition,
-    eager_specs,
-    get_spec,
+    eager_variants,
+    get_variant,
     negotiate_format,
-    spec_for,
+    variant_for,
 )
 
 
 def test_the_set_is_every_size_in_every_format() -> None:
     assert set(SIZES) == {"thumb-400", "small-800", "preview-1600", "large-2560"}
-    assert len(ALL_SPECS) == len(SIZES) * len(OutputFormat)
-    spec = get_spec("preview-1600.avif")
+    assert len(ALL_VARIANTS) == len(SIZES) * len(OutputFormat)
+    spec = get_variant("preview-1600.avif")
     assert (spec.name, spec.long_edge, spec.fmt, spec.key) == (
         "preview-1600",
         1600,
@@ -31,9 +31,9 @@ def test_the_set_is_every_size_in_every_format() -> None:
 
 
 def test_jpg_is_an_alias_of_jpeg() -> None:
-    assert get_spec("thumb-400.jpg") is get_spec("thumb-400.jpeg")
-    assert spec_for("thumb-400", OutputFormat.JPEG).fmt.extension == "jpg"
-    assert spec_for("small-800", "webp") == get_spec("small-800.webp")
+    assert get_variant("thumb-400.jpg") is get_variant("thumb-400.jpeg")
+    assert variant_for("thumb-400", OutputFormat.JPEG).fmt.extension == "jpg"
+    assert variant_for("small-800", "webp") == get_variant("small-800.webp")
 
 
 @pytest.mark.parametrize(
@@ -53,18 +53,18 @@ def test_jpg_is_an_alias_of_jpeg() -> None:
 )
 def test_anything_outside_the_set_is_refused(key: str) -> None:
     with pytest.raises(UnknownRendition) as caught:
-        get_spec(key)
+        get_variant(key)
     assert (caught.value.code, caught.value.status) == ("unknown_rendition", 404)
 
 
 def test_the_eager_set_is_thumbnail_and_preview_in_webp_and_jpeg() -> None:
-    assert [spec.key for spec in eager_specs()] == [
+    assert [spec.key for spec in eager_variants()] == [
         "thumb-400.webp",
         "thumb-400.jpeg",
         "preview-1600.webp",
         "preview-1600.jpeg",
     ]
-    with_avif = [spec.key for spec in eager_specs(avif=True)]
+    with_avif = [spec.key for spec in eager_variants(avif=True)]
     assert "thumb-400.avif" in with_avif
     assert "preview-1600.avif" in with_avif
     assert len(with_avif) == 6
