@@ -34,6 +34,7 @@ from lumina.core.errors import LuminaError, NotFound
 from lumina.core.pagination import CursorPagination, InvalidCursor
 
 from . import downloads, selectors, services, signing
+from .filtering import AssetFilters
 from .forms import AssetEditForm
 from .models import Asset, Status, Visibility
 from .renditions.specs import UnknownRendition, get_variant, negotiate_format
@@ -89,7 +90,7 @@ def _membership(request: HttpRequest) -> Membership:
     return membership
 
 
-def _filters(params: Any, *, trashed: bool) -> tuple[selectors.AssetFilters, dict[str, str]]:
+def _filters(params: Any, *, trashed: bool) -> tuple[AssetFilters, dict[str, str]]:
     """The page's filters, and the same filters as API query parameters."""
     api: dict[str, str] = {}
     favorite = params.get("favorite") in ("1", "true", "yes")
@@ -100,14 +101,12 @@ def _filters(params: Any, *, trashed: bool) -> tuple[selectors.AssetFilters, dic
         api["tag"] = tag
     if trashed:
         api["trashed"] = "1"
-    filters = selectors.AssetFilters(
-        favorite=True if favorite else None, tag=tag or None, trashed=trashed
-    )
+    filters = AssetFilters(favorite=True if favorite else None, tag=tag or None, trashed=trashed)
     return filters, api
 
 
 def _first_page(
-    request: HttpRequest, membership: Membership, filters: selectors.AssetFilters
+    request: HttpRequest, membership: Membership, filters: AssetFilters
 ) -> tuple[list[Asset], str]:
     """One page through the API's own cursor paginator, so that the cursor the page
     hands to the scripts is exactly the one the API continues from."""
