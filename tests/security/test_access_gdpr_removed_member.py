@@ -15,7 +15,7 @@ from accounts import gdpr
 from accounts import services as account_services
 from accounts.models import DataExport, Membership
 from albums import services as album_services
-from tests.albums.conftest import Team, upload
+from tests.factories import Team, upload
 
 pytestmark = pytest.mark.django_db
 

@@ -19,7 +19,7 @@ from django.core.servers.basehttp import ThreadedWSGIServer, WSGIRequestHandler
 
 from albums import services
 from albums.models import AccessKind, ShareAccess
-from tests.albums.conftest import Team
+from tests.factories import Team
 from tests.helpers import free_port
 
 pytestmark = pytest.mark.django_db(transaction=True)

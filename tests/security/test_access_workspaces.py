@@ -5,20 +5,13 @@ request about a workspace applies that workspace's IP lists, whatever the curren
 from __future__ import annotations
 
 import pytest
-from rest_framework.test import APIClient
 
 from accounts import services
 from accounts.ipfilter import refresh_tenants_with_rules
 from accounts.models import Invitation, Membership, Role, Tenant, User
-from tests.factories import TenantFactory, UserFactory, add_member
+from tests.factories import TenantFactory, UserFactory, add_member, bearer
 
 pytestmark = pytest.mark.django_db
-
-
-def bearer(raw: str) -> APIClient:
-    client = APIClient(enforce_csrf_checks=True)
-    client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
-    return client
 
 
 def two_workspaces() -> tuple[User, Tenant, Tenant, User]:

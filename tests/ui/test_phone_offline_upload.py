@@ -40,7 +40,7 @@ def _add_photos(user, count: int) -> list[int]:  # type: ignore[no-untyped-def]
     return ids
 
 
-def test_phone_layout_offline_gallery_and_languages(new_page, ui_media):
+def test_phone_layout_offline_gallery_and_languages(new_page, media):
     user = UserFactory()
     ids = _add_photos(user, 6)
     page = new_page(width=360, height=740, user=user, is_mobile=True, has_touch=True)
@@ -130,7 +130,7 @@ def test_phone_layout_offline_gallery_and_languages(new_page, ui_media):
     assert page.js_errors == []  # type: ignore[attr-defined]
 
 
-def test_upload_panel_drop_parallel_cancel_and_retry(new_page, ui_media):
+def test_upload_panel_drop_parallel_cancel_and_retry(new_page, media):
     user = UserFactory()
     page = new_page(user=user)
     page.goto("/upload/")

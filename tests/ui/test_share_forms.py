@@ -16,8 +16,7 @@ from playwright.sync_api import expect
 
 from albums import services as album_services
 from albums.models import AccessKind, ShareAccess
-from tests.albums.conftest import actor_of, upload
-from tests.factories import UserFactory
+from tests.factories import UserFactory, actor_of, upload
 from tests.helpers import free_port
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
@@ -62,7 +61,7 @@ def _shared_album(password: str) -> tuple[Any, str]:
     return album_services.share_link_create(actor=actor, album=album, password=password)
 
 
-def test_share_password_form_wrong_then_right(new_page, ui_media, other_site, settings):
+def test_share_password_form_wrong_then_right(new_page, media, other_site, settings):
     url, seen = other_site
     # images from another origin allowed, as for a CDN or bucket (LUMINA_CSP_IMG_SRC)
     policy = copy.deepcopy(settings.CONTENT_SECURITY_POLICY)
