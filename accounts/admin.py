@@ -24,14 +24,14 @@ from .models import (
 )
 
 
-class MembershipInline(admin.TabularInline):
+class MembershipInline(admin.TabularInline[Membership, Any]):
     model = Membership
     extra = 0
     autocomplete_fields = ("user", "tenant")
 
 
 @admin.register(User)
-class UserAdmin(AuditedAdmin, BaseUserAdmin):
+class UserAdmin(AuditedAdmin, BaseUserAdmin[User]):
     ordering = ("email",)
     list_display = (
         "email",
@@ -61,11 +61,12 @@ class UserAdmin(AuditedAdmin, BaseUserAdmin):
     )
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[User]:
-        return super().get_queryset(request).annotate(n_workspaces=Count("memberships"))
+        users: QuerySet[User] = super().get_queryset(request)
+        return users.annotate(n_workspaces=Count("memberships"))
 
     @admin.display(description=_("workspaces"), ordering="n_workspaces")
     def workspaces(self, obj: User) -> int:
-        return obj.n_workspaces  # type: ignore[attr-defined]
+        return int(obj.n_workspaces)  # type: ignore[attr-defined]
 
 
 @admin.register(Tenant)
@@ -78,11 +79,12 @@ class TenantAdmin(AuditedAdmin):
     inlines = (MembershipInline,)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Tenant]:
-        return super().get_queryset(request).annotate(n_members=Count("memberships"))
+        tenants: QuerySet[Tenant] = super().get_queryset(request)
+        return tenants.annotate(n_members=Count("memberships"))
 
     @admin.display(description=_("members"), ordering="n_members")
     def members(self, obj: Tenant) -> int:
-        return obj.n_members  # type: ignore[attr-defined]
+        return int(obj.n_members)  # type: ignore[attr-defined]
 
 
 @admin.register(Membership)
@@ -167,7 +169,7 @@ class AuditEntryAdmin(_AuditlogEntryAdmin):
 
     @admin.display(description=_("what happened"))
     def what(self, obj: LogEntry) -> str:
-        return audit.as_row(obj)["sentence"]
+        return str(audit.as_row(obj)["sentence"])
 
     @admin.display(description=_("workspace"))
     def workspace(self, obj: LogEntry) -> Any:

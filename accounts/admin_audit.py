@@ -31,7 +31,7 @@ def _tenant_of(obj: Model) -> int | None:
     return value if isinstance(value, int) else None
 
 
-def _form_changes(form: ModelForm) -> dict[str, list[Any]]:
+def _form_changes(form: ModelForm[Any]) -> dict[str, list[Any]]:
     changes: dict[str, list[Any]] = {}
     for name in form.changed_data:
         if name in SECRET_FIELDS:
@@ -84,7 +84,7 @@ def record_delete(objs: list[Model]) -> None:
         )
 
 
-class AuditedAdmin(admin.ModelAdmin):
+class AuditedAdmin(admin.ModelAdmin[Any]):
     # Lumina's admin actions call services, which record; other apps' actions change
     # rows directly, so the action itself is recorded for them.
     record_actions = False
@@ -129,7 +129,7 @@ class AuditedAdmin(admin.ModelAdmin):
         return super().log_change(request, obj, message)
 
     def save_formset(
-        self, request: HttpRequest, form: Any, formset: BaseModelFormSet, change: bool
+        self, request: HttpRequest, form: Any, formset: BaseModelFormSet[Any, Any], change: bool
     ) -> None:
         edits = [
             (f, _form_changes(f), f.instance.pk is None)

@@ -476,7 +476,7 @@ def workspace_entries(*, tenant_id: int) -> QuerySet[LogEntry]:
     """The entries of one workspace (and its members' security events), newest first.
     Field-level model history (django-auditlog's own rows, without an event) stays in
     the operator console."""
-    return (
+    entries: QuerySet[LogEntry] = (
         LogEntry.objects.filter(additional_data__has_key="event")
         .filter(
             models.Q(additional_data__tenant_id=tenant_id)
@@ -485,6 +485,7 @@ def workspace_entries(*, tenant_id: int) -> QuerySet[LogEntry]:
         .select_related("content_type")
         .order_by("-timestamp", "-id")
     )
+    return entries
 
 
 def audit_list(*, actor_membership: Membership) -> QuerySet[LogEntry]:
@@ -499,9 +500,10 @@ def audit_list(*, actor_membership: Membership) -> QuerySet[LogEntry]:
 def audit_for_user(*, user: User) -> QuerySet[LogEntry]:
     """Entries about a user or made by them (for their data export)."""
     user_type = ContentType.objects.get_for_model(User)
-    return LogEntry.objects.filter(
+    entries: QuerySet[LogEntry] = LogEntry.objects.filter(
         models.Q(actor=user) | models.Q(content_type=user_type, object_pk=str(user.pk))
     ).order_by("timestamp", "id")
+    return entries
 
 
 def anonymise_user(*, user: User) -> None:

@@ -375,7 +375,11 @@ def sentence(
     )
     if verb is not None and verb.field and verb.field in changes:
         old, new = [*changes[verb.field], None, None][:2]
-        show = (lambda v: quoted(value_text(v))) if verb.quote else value_text
+        quote = verb.quote
+
+        def show(value: Any) -> str:
+            return quoted(value_text(value)) if quote else value_text(value)
+
         values.update(old=show(old), new=show(new))
     elif "parent" in changes:
         old, new = [*changes["parent"], None, None][:2]

@@ -50,7 +50,7 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
         return 'Bearer realm="api"'
 
 
-class BearerTokenScheme(OpenApiAuthenticationExtension):
+class BearerTokenScheme(OpenApiAuthenticationExtension):  # type: ignore[no-untyped-call]
     """Describes Bearer tokens in the OpenAPI schema (Swagger's Authorize button)."""
 
     target_class = BearerTokenAuthentication

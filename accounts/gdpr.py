@@ -35,7 +35,7 @@ from django.utils import timezone
 from lumina.core import events
 from lumina.core.errors import Conflict, LuminaError, NotFound, ValidationFailed
 
-from . import audit
+from . import audit, services
 from .models import (
     AccountDeletion,
     ApiToken,
@@ -43,7 +43,6 @@ from .models import (
     ExportStatus,
     KnownDevice,
     Membership,
-    Role,
     Tenant,
     User,
 )
@@ -284,7 +283,7 @@ def data_export_build(*, export_id: int) -> DataExport | None:
     return export
 
 
-def data_export_open(*, user: User, export: DataExport, ip: str | None = None) -> File:
+def data_export_open(*, user: User, export: DataExport, ip: str | None = None) -> File[Any]:
     if export.status != ExportStatus.READY or not export.file:
         raise NotFound("This export is not ready.")
     if export.expires_at and export.expires_at <= timezone.now():
@@ -388,41 +387,20 @@ def account_delete(*, user: User, plan: dict[str, str]) -> None:
         tenant = Tenant.objects.select_for_update().filter(pk=int(tenant_key)).first()
         if tenant is None:
             continue
-        other_owners = (
-            Membership.objects.filter(tenant=tenant, role=Role.OWNER).exclude(user=user).exists()
+        heir = None if choice == DELETE else int(choice)
+        if services.membership_hand_over(leaving=user, tenant=tenant, heir_user_id=heir):
+            continue
+        # Nobody to hand it to: deletion was chosen, or the heir left meanwhile.
+        tenant_id = tenant.pk
+        audit.record(
+            "workspace.deleted",
+            actor=user,
+            target=tenant,
+            tenant=tenant,
+            data={"reason": "account deletion"},
         )
-        if other_owners:
-            continue  # someone else became an owner meanwhile: nothing to decide
-        heir = None
-        if choice != DELETE:
-            heir = Membership.objects.filter(tenant=tenant, user_id=int(choice)).first()
-        if heir is not None:
-            audit.record(
-                "member.role_changed",
-                actor=user,
-                target=heir,
-                tenant=tenant,
-                changes={"role": [heir.role, Role.OWNER]},
-                data={"reason": "account deletion"},
-            )
-            heir.role = Role.OWNER
-            heir.save(update_fields=["role"])
-            events.emit(
-                "member.role_changed",
-                {"tenant_id": tenant.pk, "user_id": heir.user_id, "to": Role.OWNER},
-            )
-        else:
-            # The heir left in the meantime, or deletion was chosen.
-            tenant_id = tenant.pk
-            audit.record(
-                "workspace.deleted",
-                actor=user,
-                target=tenant,
-                tenant=tenant,
-                data={"reason": "account deletion"},
-            )
-            tenant.delete()
-            events.emit("tenant.deleted", {"tenant_id": tenant_id})
+        tenant.delete()
+        events.emit("tenant.deleted", {"tenant_id": tenant_id})
     keys = list(
         DataExport.objects.filter(user=user).exclude(file="").values_list("file", flat=True)
     )

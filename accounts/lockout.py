@@ -109,7 +109,7 @@ def bearer_ip_locked(request: HttpRequest) -> bool:
     cool_off = get_cool_off(request)
     if cool_off is not None:
         attempts = attempts.filter(attempt_time__gte=timezone.now() - cool_off)
-    return attempts.count() >= int(settings.AXES_FAILURE_LIMIT) * BEARER_IP_FACTOR
+    return bool(attempts.count() >= int(settings.AXES_FAILURE_LIMIT) * BEARER_IP_FACTOR)
 
 
 def bearer_locked(request: HttpRequest, raw: str) -> str | None:
@@ -141,7 +141,7 @@ def retry_after(request: HttpRequest, username: str | None) -> int:
     if last is None:
         return int(cool_off.total_seconds())
     remaining = (last + cool_off - timezone.now()).total_seconds()
-    return max(1, math.ceil(remaining))
+    return int(max(1, math.ceil(remaining)))
 
 
 def lockout_response(

@@ -39,7 +39,7 @@ class TwoFactorRequired(LuminaError):
 
 
 def has_two_factor(user: User) -> bool:
-    return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+    return bool(TOTPDevice.objects.filter(user=user, confirmed=True).exists())
 
 
 def required_for(user: User) -> bool:

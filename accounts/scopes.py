@@ -151,5 +151,5 @@ def _path_of(name: str) -> str:
 
     for possibility in get_resolver().reverse_dict.getlist(name):
         pattern, params = possibility[0][0]
-        return "/" + pattern % {p: "{" + p + "}" for p in params}
+        return "/" + str(pattern % {p: "{" + p + "}" for p in params})
     return name

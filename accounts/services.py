@@ -132,15 +132,6 @@ def tenant_update(*, actor_membership: Membership, name: str) -> Tenant:
     return tenant
 
 
-def _other_owners_exist(membership: Membership) -> bool:
-    return (
-        Membership.objects.select_for_update()
-        .filter(tenant_id=membership.tenant_id, role=Role.OWNER)
-        .exclude(pk=membership.pk)
-        .exists()
-    )
-
-
 @transaction.atomic
 def invitation_create(
     *, actor_membership: Membership, email: str, role: str, base_url: str = ""
@@ -242,6 +233,85 @@ def invitation_revoke(*, actor_membership: Membership, invitation: Invitation) -
     return invitation
 
 
+# --- memberships ---------------------------------------------------------------------
+#
+# Members change memberships through ``membership_change_role`` and ``membership_remove``
+# (their role is checked). Two system paths change them without an acting member, each
+# for one narrow purpose and called only from its module (a test keeps views and the API
+# away from them): ``membership_sync_sso`` (accounts.sso: the identity provider is the
+# authority) and ``membership_hand_over`` (accounts.gdpr: a deletion the owner asked
+# for). All of them go through the helpers below: one lock, one event shape.
+
+
+def _lock_owners(tenant_id: int, *, also: int | None = None) -> list[Membership]:
+    """Lock the workspace's owner rows (and membership ``also``) in primary-key order.
+
+    Every membership change takes this lock before it looks at the owners, so two
+    concurrent changes queue and the second sees what the first did, instead of both
+    passing the last-owner check; one order for everyone means no deadlock."""
+    rows = Q(tenant_id=tenant_id, role=Role.OWNER)
+    if also is not None:
+        rows |= Q(pk=also)
+    return list(Membership.objects.select_for_update().filter(rows).order_by("pk"))
+
+
+def _other_owners_exist(membership: Membership) -> bool:
+    """Under the owners' lock: whether someone else owns the workspace. Refreshes
+    ``membership.role`` from the locked row (it may have changed meanwhile)."""
+    others = False
+    for row in _lock_owners(membership.tenant_id, also=membership.pk):
+        if row.pk == membership.pk:
+            membership.role = row.role
+        elif row.role == Role.OWNER:
+            others = True
+    return others
+
+
+def _role_set(
+    membership: Membership,
+    role: str,
+    *,
+    actor: User,
+    verb: str = "member.role_changed",
+    data: dict[str, str] | None = None,
+) -> Membership:
+    old = membership.role
+    membership.role = role
+    membership.save(update_fields=["role"])
+    audit.record(
+        verb,
+        actor=actor,
+        target=membership,
+        tenant=membership.tenant_id,
+        changes={"role": [old, role]},
+        data=data,
+    )
+    events.emit(
+        "member.role_changed",
+        {
+            "tenant_id": membership.tenant_id,
+            "user_id": membership.user_id,
+            "old_role": old,
+            "new_role": role,
+        },
+    )
+    return membership
+
+
+def _member_add(*, user: User, tenant: Tenant, role: str, actor: User, verb: str) -> Membership:
+    membership = Membership.objects.create(user=user, tenant=tenant, role=role)
+    audit.record(verb, actor=actor, target=membership, tenant=tenant.pk, data={"role": role})
+    events.emit("member.added", {"tenant_id": tenant.pk, "user_id": user.pk, "role": role})
+    return membership
+
+
+def _member_delete(membership: Membership, *, actor: User, verb: str) -> None:
+    payload = {"tenant_id": membership.tenant_id, "user_id": membership.user_id}
+    audit.record(verb, actor=actor, target=membership, tenant=membership.tenant_id)
+    membership.delete()
+    events.emit("member.removed", payload)
+
+
 @transaction.atomic
 def membership_change_role(
     *, actor_membership: Membership, membership: Membership, role: str
@@ -251,26 +321,13 @@ def membership_change_role(
     if role not in Role.values:
         raise ValidationFailed(f"Unknown role {role!r}.", details={"field": "role"})
     _require(actor_membership, Role.ADMIN)
+    others = _other_owners_exist(membership)
     is_owner_actor = actor_membership.role == Role.OWNER
     if (membership.role == Role.OWNER or role == Role.OWNER) and not is_owner_actor:
         raise RoleForbidden("Only owners can change owners or make new ones.")
-    if membership.role == Role.OWNER and role != Role.OWNER and not _other_owners_exist(membership):
+    if membership.role == Role.OWNER and role != Role.OWNER and not others:
         raise LastOwner()
-    old = membership.role
-    membership.role = role
-    membership.save(update_fields=["role"])
-    audit.record(
-        "member.role_changed",
-        actor=actor_membership.user,
-        target=membership,
-        tenant=membership.tenant_id,
-        changes={"role": [old, role]},
-    )
-    events.emit(
-        "member.role_changed",
-        {"tenant_id": membership.tenant_id, "user_id": membership.user_id, "from": old, "to": role},
-    )
-    return membership
+    return _role_set(membership, role, actor=actor_membership.user)
 
 
 @transaction.atomic
@@ -279,19 +336,59 @@ def membership_remove(*, actor_membership: Membership, membership: Membership) -
     leaving = membership.pk == actor_membership.pk
     if not leaving:
         _require(actor_membership, Role.ADMIN)
-        if membership.role == Role.OWNER and actor_membership.role != Role.OWNER:
-            raise RoleForbidden("Only owners can remove owners.")
-    if membership.role == Role.OWNER and not _other_owners_exist(membership):
+    others = _other_owners_exist(membership)
+    if not leaving and membership.role == Role.OWNER and actor_membership.role != Role.OWNER:
+        raise RoleForbidden("Only owners can remove owners.")
+    if membership.role == Role.OWNER and not others:
         raise LastOwner()
-    payload = {"tenant_id": membership.tenant_id, "user_id": membership.user_id}
-    audit.record(
-        "member.left" if leaving else "member.removed",
+    _member_delete(
+        membership,
         actor=actor_membership.user,
-        target=membership,
-        tenant=membership.tenant_id,
+        verb="member.left" if leaving else "member.removed",
     )
-    membership.delete()
-    events.emit("member.removed", payload)
+
+
+@transaction.atomic
+def membership_sync_sso(*, user: User, tenant: Tenant, role: str | None) -> Membership | None:
+    """Single sign-on (``accounts.sso`` only): give ``user`` the role the provider's
+    claim maps to in ``tenant``; ``None`` takes the membership away. The workspace's
+    last owner stays an owner (silently: a sign-in does not fail over it). Returns the
+    membership, or None when there is none."""
+    membership = Membership.objects.filter(user=user, tenant=tenant).first()
+    if membership is None:
+        if role is None:
+            return None
+        return _member_add(user=user, tenant=tenant, role=role, actor=user, verb="member.sso_added")
+    others = _other_owners_exist(membership)
+    if membership.role == role or (membership.role == Role.OWNER and not others):
+        return membership
+    if role is None:
+        _member_delete(membership, actor=user, verb="member.sso_removed")
+        return None
+    return _role_set(membership, role, actor=user, verb="member.sso_role_changed")
+
+
+@transaction.atomic
+def membership_hand_over(*, leaving: User, tenant: Tenant, heir_user_id: int | None) -> bool:
+    """Account deletion (``accounts.gdpr`` only): ``leaving`` goes; unless someone else
+    owns ``tenant`` already, the member ``heir_user_id`` becomes its owner. Returns
+    whether the workspace keeps an owner; False (deletion was chosen, or the heir left
+    meanwhile) leaves the workspace to the caller to delete."""
+    heir_pk = (
+        Membership.objects.filter(tenant=tenant, user_id=heir_user_id)
+        .values_list("pk", flat=True)
+        .first()
+        if heir_user_id is not None
+        else None
+    )
+    rows = _lock_owners(tenant.pk, also=heir_pk)
+    if any(row.role == Role.OWNER and row.user_id != leaving.pk for row in rows):
+        return True  # someone else became an owner meanwhile: nothing to decide
+    heir = next((row for row in rows if row.pk == heir_pk), None)
+    if heir is None:
+        return False
+    _role_set(heir, Role.OWNER, actor=leaving, data={"reason": "account deletion"})
+    return True
 
 
 @transaction.atomic

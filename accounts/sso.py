@@ -18,10 +18,8 @@ from django.conf import settings
 from django.db import transaction
 from django.http import HttpRequest
 
-from lumina.core import events
-
-from . import audit
-from .models import ROLE_RANK, Membership, Role, Tenant, User
+from . import audit, services
+from .models import ROLE_RANK, Role, Tenant, User
 
 logger = logging.getLogger(__name__)
 STAFF = "staff"
@@ -67,49 +65,11 @@ def apply_roles(*, user: User, extra_data: dict[str, Any], request: HttpRequest 
         if slug:
             logger.warning("LUMINA_OIDC_WORKSPACE %r does not exist", slug)
         return
-    membership = Membership.objects.select_for_update().filter(user=user, tenant=tenant).first()
-    if role is None:
-        if membership is not None and not _last_owner(membership):
-            audit.record("member.sso_removed", actor=user, target=membership, tenant=tenant)
-            membership.delete()
-            events.emit("member.removed", {"tenant_id": tenant.pk, "user_id": user.pk})
-        return
-    if membership is None:
-        added = Membership.objects.create(user=user, tenant=tenant, role=role)
-        audit.record(
-            "member.sso_added", actor=user, target=added, tenant=tenant, data={"role": role}
-        )
-        events.emit("member.added", {"tenant_id": tenant.pk, "user_id": user.pk, "role": role})
-    elif membership.role != role and not (
-        membership.role == Role.OWNER and _last_owner(membership)
-    ):
-        old = membership.role
-        membership.role = role
-        membership.save(update_fields=["role"])
-        audit.record(
-            "member.sso_role_changed",
-            actor=user,
-            target=membership,
-            tenant=tenant,
-            changes={"role": [old, role]},
-        )
-        events.emit(
-            "member.role_changed",
-            {"tenant_id": tenant.pk, "user_id": user.pk, "from": old, "to": role},
-        )
+    services.membership_sync_sso(user=user, tenant=tenant, role=role)
     audit.record(
         audit.SSO_SIGNIN,
         actor=user,
         request=request,
         tenant_id=tenant.pk,
         data={"role": role, "staff": staff},
-    )
-
-
-def _last_owner(membership: Membership) -> bool:
-    return (
-        membership.role == Role.OWNER
-        and not Membership.objects.filter(tenant_id=membership.tenant_id, role=Role.OWNER)
-        .exclude(pk=membership.pk)
-        .exists()
     )

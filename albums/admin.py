@@ -7,11 +7,11 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.admin_audit import AuditedAdmin
 
-from . import services
 from .models import Album, AlbumItem, AlbumShare, ShareAccess, ShareLink
+from .sharing import services as sharing_services
 
 
-class AlbumItemInline(admin.TabularInline):
+class AlbumItemInline(admin.TabularInline[AlbumItem, Album]):
     model = AlbumItem
     extra = 0
     raw_id_fields = ("asset", "added_by")
@@ -19,7 +19,7 @@ class AlbumItemInline(admin.TabularInline):
     ordering = ("position", "id")
 
 
-class AlbumShareInline(admin.TabularInline):
+class AlbumShareInline(admin.TabularInline[AlbumShare, Album]):
     model = AlbumShare
     extra = 0
     raw_id_fields = ("user", "created_by")
@@ -35,7 +35,7 @@ class AlbumAdmin(AuditedAdmin):
     inlines = (AlbumShareInline, AlbumItemInline)
 
 
-class ShareAccessInline(admin.TabularInline):
+class ShareAccessInline(admin.TabularInline[ShareAccess, ShareLink]):
     model = ShareAccess
     extra = 0
     can_delete = False
@@ -65,12 +65,20 @@ class ShareLinkAdmin(AuditedAdmin):
     raw_id_fields = ("tenant", "album", "asset", "created_by")
     # The hash is no use to an operator and the password hash even less.
     exclude = ("token_hash", "password")
-    readonly_fields = ("token_prefix", "view_count", "download_count", "last_accessed_at")
+    # Revoking goes through the action (the service emits ``share_link.revoked``); the
+    # form may neither revoke nor bring a revoked link back behind its back.
+    readonly_fields = (
+        "token_prefix",
+        "view_count",
+        "download_count",
+        "last_accessed_at",
+        "revoked_at",
+    )
     inlines = (ShareAccessInline,)
     actions = ("revoke",)
 
     @admin.action(description=_("Revoke the selected links"))
     def revoke(self, request: HttpRequest, queryset: QuerySet[ShareLink]) -> None:
         # Operators act across workspaces, so not through the member-facing service.
-        count = services.share_links_revoke_operator(links=list(queryset))
+        count = sharing_services.share_links_revoke_operator(links=list(queryset))
         self.message_user(request, _("%(n)s link(s) revoked.") % {"n": count}, messages.SUCCESS)

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import views
+from .sharing import views as sharing_views
 
 urlpatterns = [
     path("albums/", views.album_index, name="albums"),
@@ -19,8 +20,12 @@ urlpatterns = [
         name="album-link-revoke",
     ),
     path("albums/<int:album_id>/shares/", views.album_share, name="album-share"),
-    path("s/<str:token>/", views.share_link, name="share-link"),
-    path("s/<str:token>/a/<int:album_id>/", views.share_album, name="share-album"),
-    path("s/<str:token>/download/<int:asset_id>/", views.share_download, name="share-download"),
-    path("s/<str:token>/zip/", views.share_zip, name="share-zip"),
+    path("s/<str:token>/", sharing_views.share_link, name="share-link"),
+    path("s/<str:token>/a/<int:album_id>/", sharing_views.share_album, name="share-album"),
+    path(
+        "s/<str:token>/download/<int:asset_id>/",
+        sharing_views.share_download,
+        name="share-download",
+    ),
+    path("s/<str:token>/zip/", sharing_views.share_zip, name="share-zip"),
 ]

@@ -22,17 +22,17 @@ from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from gallery import downloads
 from gallery import selectors as gallery_selectors
 from lumina.core.errors import LuminaError, ValidationFailed
-from lumina.core.net import client_ip
 from lumina.core.redirects import redirect_next
 
 from . import exports, selectors, services
 from .actors import actor_for
-from .errors import ShareLinkUnavailable, ZipTooLarge
-from .models import Album, LinkState, ShareLink, ShareRole, SortDirection, SortMode
+from .errors import ZipTooLarge
+from .models import Album, ShareRole, SortDirection, SortMode
 from .selectors import CONTRIBUTOR, EDITOR, Actor, TreeNode
+from .sharing import selectors as sharing_selectors
+from .sharing import services as sharing_services
 
 PAGE_SIZE = 120
 
@@ -209,7 +209,9 @@ def _render_album(
         "sort_modes": SortMode.choices,
         "sort_directions": SortDirection.choices,
         "share_roles": ShareRole.choices,
-        "links": list(selectors.share_link_list(actor=actor, album_id=album.pk)) if editor else [],
+        "links": list(sharing_selectors.share_link_list(actor=actor, album_id=album.pk))
+        if editor
+        else [],
         "shares": list(selectors.album_share_list(album=album)) if editor else [],
         "new_link": new_link,
         # Anywhere but into itself or its own sub-albums.
@@ -357,7 +359,7 @@ def album_link_new(request: HttpRequest, album_id: int) -> HttpResponse:
     album = selectors.album_get(actor=actor, album_id=album_id, needed=EDITOR)
     max_views = _int_or_none(request.POST.get("max_views"))
     max_downloads = _int_or_none(request.POST.get("max_downloads"))
-    __, token = services.share_link_create(
+    __, token = sharing_services.share_link_create(
         actor=actor,
         album=album,
         name=request.POST.get("name", ""),
@@ -381,8 +383,8 @@ def album_link_new(request: HttpRequest, album_id: int) -> HttpResponse:
 def album_link_revoke(request: HttpRequest, album_id: int, link_id: int) -> HttpResponse:
     actor = _actor(request)
     selectors.album_get(actor=actor, album_id=album_id, needed=EDITOR)
-    link = selectors.share_link_get(actor=actor, link_id=link_id)
-    services.share_link_revoke(actor=actor, link=link)
+    link = sharing_selectors.share_link_get(actor=actor, link_id=link_id)
+    sharing_services.share_link_revoke(actor=actor, link=link)
     messages.success(request, _("Link revoked."))
     return redirect("album", album_id=album_id)
 
@@ -408,202 +410,3 @@ def album_share(request: HttpRequest, album_id: int) -> HttpResponse:
         )
         messages.success(request, _("Album shared."))
     return redirect("album", album_id=album.pk)
-
-
-# --- public share-link pages ---------------------------------------------------------------
-
-_SESSION = "albums.share.{}"
-
-
-def _gone(request: HttpRequest) -> HttpResponse:
-    response = render(request, "albums/share_gone.html", status=404)
-    _private(response)
-    return response
-
-
-def _private(response: HttpResponseBase) -> HttpResponseBase:
-    response["Cache-Control"] = "private, no-store"
-    response["X-Robots-Tag"] = "noindex, nofollow"
-    # The URL holds the token: other sites get no Referer at all. Not "no-referrer":
-    # browsers then send `Origin: null` on the password form, which CSRF refuses.
-    response["Referrer-Policy"] = "same-origin"
-    return response
-
-
-def _ip(request: HttpRequest) -> str:
-    return client_ip(request)
-
-
-def _agent(request: HttpRequest) -> str:
-    return str(request.headers.get("User-Agent", ""))
-
-
-def _state(request: HttpRequest, link: ShareLink) -> dict[str, Any]:
-    found = request.session.get(_SESSION.format(link.pk))
-    return dict(found) if isinstance(found, dict) else {}
-
-
-def _save_state(request: HttpRequest, link: ShareLink, state: dict[str, Any]) -> None:
-    request.session[_SESSION.format(link.pk)] = state
-
-
-def _unlocked(request: HttpRequest, link: ShareLink) -> bool:
-    return not link.password or _state(request, link).get(
-        "unlock"
-    ) == services.password_fingerprint(link)
-
-
-def public(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
-    """Resolve the link (404 page when unknown, expired, revoked or used up), require
-    the password when it has one, and count the visitor's first view."""
-
-    @wraps(view)
-    def wrapper(request: HttpRequest, token: str, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        try:
-            link = selectors.share_link_by_token(token=token, used_up=True)
-            state = _state(request, link)
-            # A visitor counted already keeps reloading and opening sub-albums once
-            # the link reached max_views; anyone else finds it gone.
-            if not state.get("viewed") and link.state == LinkState.EXHAUSTED:
-                raise ShareLinkUnavailable()
-            if not _unlocked(request, link):
-                if request.method == "POST" and "password" in request.POST:
-                    return _private(_password_post(request, link, token))
-                return _private(_password_page(request, link, token))
-            # HEAD (link previews, scanners) looks without using up a view.
-            if not state.get("viewed") and request.method != "HEAD":
-                services.share_link_count_view(
-                    link=link, ip=_ip(request), user_agent=_agent(request)
-                )
-                state["viewed"] = True
-                _save_state(request, link, state)
-            response = view(request, link, token, *args, **kwargs)
-        except ShareLinkUnavailable:
-            return _gone(request)
-        except LuminaError as exc:
-            if exc.status == 404:
-                raise Http404 from None
-            response = render(
-                request,
-                "albums/share_error.html",
-                {"message": exc.message, "token": token},
-                status=exc.status,
-            )
-        return _private(response)
-
-    return wrapper
-
-
-def _password_page(
-    request: HttpRequest, link: ShareLink, token: str, error: str = "", status: int = 200
-) -> HttpResponse:
-    return render(
-        request,
-        "albums/share_password.html",
-        {"link": link, "token": token, "error": error},
-        status=status,
-    )
-
-
-def _password_post(request: HttpRequest, link: ShareLink, token: str) -> HttpResponse:
-    try:
-        services.share_password_check(
-            link=link,
-            password=request.POST.get("password", ""),
-            ip=_ip(request),
-            user_agent=_agent(request),
-        )
-    except LuminaError as exc:
-        response = _password_page(request, link, token, error=exc.message, status=exc.status)
-        if exc.status == 429:
-            response["Retry-After"] = str(settings.LUMINA_SHARE_PASSWORD_WINDOW)
-        return response
-    request.session.cycle_key()  # a fresh session id once the password is known
-    state = _state(request, link)
-    state["unlock"] = services.password_fingerprint(link)
-    _save_state(request, link, state)
-    return redirect(request.get_full_path())
-
-
-def _share_context(link: ShareLink, token: str) -> dict[str, Any]:
-    return {"link": link, "token": token, "can_download": link.can_download}
-
-
-@public
-def share_link(request: HttpRequest, link: ShareLink, token: str) -> HttpResponseBase:
-    if link.asset_id is not None:
-        asset = selectors.link_asset(link=link, asset_id=link.asset_id)
-        return render(
-            request, "albums/share_asset.html", {**_share_context(link, token), "asset": asset}
-        )
-    assert link.album is not None
-    return _share_album(request, link, token, link.album.pk)
-
-
-@public
-def share_album(
-    request: HttpRequest, link: ShareLink, token: str, album_id: int
-) -> HttpResponseBase:
-    return _share_album(request, link, token, album_id)
-
-
-def _share_album(request: HttpRequest, link: ShareLink, token: str, album_id: int) -> HttpResponse:
-    album = selectors.link_album(link=link, album_id=album_id)
-    page = Paginator(selectors.link_items(link=link, album=album), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
-    return render(
-        request,
-        "albums/share_album.html",
-        {
-            **_share_context(link, token),
-            "album": album,
-            "page": page,
-            "children": selectors.link_children(link=link, album=album),
-        },
-    )
-
-
-@public
-def share_download(
-    request: HttpRequest, link: ShareLink, token: str, asset_id: int
-) -> HttpResponseBase:
-    asset = selectors.link_asset(link=link, asset_id=asset_id)
-    if request.method == "HEAD":
-        return _download_head(link, asset.mime)
-    services.share_link_count_download(
-        link=link, asset=asset, ip=_ip(request), user_agent=_agent(request)
-    )
-    return downloads.original_response(asset, strip=link.strip_metadata)
-
-
-def _download_head(link: ShareLink, content_type: str) -> HttpResponse:
-    """What a download would answer, without counting it nor reading any file."""
-    services.share_link_check_download(link=link)
-    return HttpResponse(content_type=content_type)
-
-
-@public
-def share_zip(request: HttpRequest, link: ShareLink, token: str) -> HttpResponseBase:
-    if request.method == "HEAD":
-        if link.asset_id is not None:
-            selectors.link_asset(link=link, asset_id=link.asset_id)
-        else:
-            selectors.link_album(link=link, album_id=request.GET.get("album") or link.album_id)
-        return _download_head(link, "application/zip")
-    if link.asset_id is not None:
-        asset = selectors.link_asset(link=link, asset_id=link.asset_id)
-        services.share_link_count_download(
-            link=link, album=None, ip=_ip(request), user_agent=_agent(request)
-        )
-        members = exports.selection_members([asset], strip=link.strip_metadata)
-        return exports.zip_response(members, exports.archive_name(asset.display_title))
-    album_id = request.GET.get("album") or link.album_id
-    album = selectors.link_album(link=link, album_id=album_id)
-    services.share_link_count_download(
-        link=link, album=album, ip=_ip(request), user_agent=_agent(request)
-    )
-    members = exports.album_members(
-        album, visible=selectors.link_visibility(link), strip=link.strip_metadata
-    )
-    return exports.zip_response(members, exports.archive_name(album.title))

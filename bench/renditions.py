@@ -86,7 +86,7 @@ def photo_jpeg(width: int, height: int) -> bytes:
 
 def large_image(fmt: str, width: int, height: int, path: Path) -> None:
     """A big noisy image written by libvips in strips: tens of megapixels, little memory."""
-    from gallery.validators import configured_pyvips
+    from gallery.renditions.decoders import configured_pyvips
 
     vips = configured_pyvips()
     xy = vips.Image.xyz(width, height)
@@ -160,8 +160,8 @@ def _throughput(data: bytes) -> dict[str, Any]:
 
 
 def _effort_sweep(data: bytes) -> list[dict[str, Any]]:
+    from gallery.renditions.decoders import configured_pyvips
     from gallery.renditions.engine import WEBP_QUALITY
-    from gallery.validators import configured_pyvips
 
     vips = configured_pyvips()
     preview = vips.Image.thumbnail_buffer(data, 1600, size="down").copy_memory()
@@ -302,7 +302,7 @@ def _memory(workdir: Path) -> dict[str, Any]:
 def _versions() -> dict[str, Any]:
     import PIL
 
-    from gallery.validators import configured_pyvips
+    from gallery.renditions.decoders import configured_pyvips
 
     vips = configured_pyvips()
     return {
@@ -315,7 +315,7 @@ def _versions() -> dict[str, Any]:
 
 
 def run(results_dir: Path) -> dict[str, Any]:
-    from gallery.validators import configured_pyvips
+    from gallery.renditions.decoders import configured_pyvips
 
     vips = configured_pyvips()
     source = photo_jpeg(*THROUGHPUT_SIZE)

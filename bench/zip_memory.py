@@ -53,6 +53,7 @@ def prepare(*, count: int, size: int, media_root: Path) -> dict[str, Any]:
     from accounts.services import user_create
     from albums import services
     from albums.selectors import Actor
+    from albums.sharing import services as sharing_services
     from gallery import storage
     from gallery.models import Asset, Status
 
@@ -90,8 +91,8 @@ def prepare(*, count: int, size: int, media_root: Path) -> dict[str, Any]:
         )
     Asset.objects.bulk_create(assets)
     services.album_items_add(actor=actor, album=album, assets=assets)
-    __, plain = services.share_link_create(actor=actor, album=album, strip_metadata=False)
-    __, stripped = services.share_link_create(actor=actor, album=album, strip_metadata=True)
+    __, plain = sharing_services.share_link_create(actor=actor, album=album, strip_metadata=False)
+    __, stripped = sharing_services.share_link_create(actor=actor, album=album, strip_metadata=True)
     return {"album_id": album.pk, "plain": plain, "stripped": stripped}
 
 

@@ -13,7 +13,7 @@ from .models import Asset, Rendition, StorageUsage, Tag
 from .signing import rendition_url
 
 
-class RenditionInline(admin.TabularInline):
+class RenditionInline(admin.TabularInline[Rendition, Asset]):
     model = Rendition
     extra = 0
     can_delete = False

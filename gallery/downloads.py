@@ -60,7 +60,7 @@ def _strip_with_pillow(data: bytes) -> bytes:
 
     from PIL import ImageOps
 
-    from .validators import pillow_open
+    from .renditions.decoders import pillow_open
 
     with pillow_open(BytesIO(data), None) as image:
         clean = ImageOps.exif_transpose(image)

@@ -26,14 +26,8 @@ from typing import Any
 
 from PIL import Image, ImageOps
 
-from .validators import (
-    HEAD_SIZE,
-    CorruptImage,
-    ImageFormat,
-    pillow_open,
-    register_pillow_plugins,
-    sniff_format,
-)
+from .formats import HEAD_SIZE, CorruptImage, ImageFormat, sniff_format
+from .renditions.decoders import pillow_open, register_pillow_plugins
 
 __all__ = [
     "ImageHashes",

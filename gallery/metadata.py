@@ -20,7 +20,8 @@ from typing import IO, Any, TypedDict, TypeVar
 
 from PIL import ExifTags, Image, TiffImagePlugin
 
-from .validators import CorruptImage, ImageFormat, pillow_open, register_pillow_plugins
+from .formats import CorruptImage, ImageFormat
+from .renditions.decoders import pillow_open, register_pillow_plugins
 
 __all__ = ["Metadata", "exif_to_json", "read_metadata"]
 
@@ -379,7 +380,7 @@ def _coordinate(value: Any, ref: Any, negative_ref: str, limit: float) -> float 
         degrees = -abs(degrees)
     if not math.isfinite(degrees) or abs(degrees) > limit:
         return None
-    return round(degrees, 7)
+    return float(round(degrees, 7))
 
 
 def _altitude(value: Any, ref: Any) -> float | None:

@@ -59,7 +59,7 @@ def _metadata_fields(data: bytes) -> dict[str, Any]:
 def generate_eager(*, asset: Asset, data: bytes) -> dict[str, Any]:
     """Make what every asset needs up front; returns the asset fields to save."""
     from .hashing import compute_hashes
-    from .validators import decode_all_frames
+    from .renditions.decoders import decode_all_frames
 
     # The upload decoded the first frame only (the request stays cheap); every frame is
     # checked here, and a damaged one fails the asset with its reason.

@@ -108,8 +108,11 @@ def assets_for_bulk(*, membership: Membership, ids: Sequence[Any]) -> list[Asset
 
 
 def usage_get(*, membership: Membership) -> StorageUsage:
-    usage, _ = StorageUsage.objects.get_or_create(tenant_id=membership.tenant_id)
-    return usage
+    """The workspace's counters; a workspace that never stored anything has no row yet
+    and reads as zero (an unsaved instance: the row is made by the first write, under
+    the lock in ``services``, never by a read)."""
+    usage = StorageUsage.objects.filter(tenant_id=membership.tenant_id).first()
+    return usage if usage is not None else StorageUsage(tenant_id=membership.tenant_id)
 
 
 def asset_for_rendition(*, asset_id: int) -> Asset | None:

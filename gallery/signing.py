@@ -82,10 +82,11 @@ def expiry_for(asset: Asset, now: float | None = None) -> int:
     # Only a living public asset gets URLs that never expire.
     if asset.visibility == Visibility.PUBLIC and asset.deleted_at is None:
         return 0
-    window = settings.LUMINA_SIGNED_URL_WINDOW
+    window = int(settings.LUMINA_SIGNED_URL_WINDOW)
     now = time.time() if now is None else now
     # Valid for at least LUMINA_SIGNED_URL_TTL; stable within a window.
-    return int((now + settings.LUMINA_SIGNED_URL_TTL) // window + 1) * window
+    ttl = int(settings.LUMINA_SIGNED_URL_TTL)
+    return int((now + ttl) // window + 1) * window
 
 
 def rendition_url(asset: Asset, spec: str, fmt: str, now: float | None = None) -> str:

@@ -3,6 +3,8 @@ never from the client's filename, so the same bytes always land at the same key.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.core.files.base import ContentFile, File
 from django.core.files.storage import Storage, default_storage
 
@@ -30,7 +32,7 @@ def rendition_key(*, tenant_id: int, sha256: str, spec: str, fmt: str) -> str:
     return f"t/{tenant_id}/renditions/{sha256[:2]}/{sha256}/{spec}.{EXTENSIONS.get(fmt, fmt)}"
 
 
-def save(key: str, content: File | bytes) -> str:
+def save(key: str, content: File[Any] | bytes) -> str:
     """Write ``content`` at exactly ``key`` (replacing what is there: same key, same bytes)."""
     store = storage()
     if isinstance(content, bytes):

@@ -21,216 +21,43 @@ The whole upload is held in memory while it is checked; ``max_bytes`` bounds tha
 
 from __future__ import annotations
 
-import functools
 import hashlib
-import io
 import re
 import struct
 import warnings
 import zlib
 from dataclasses import dataclass, field
-from enum import StrEnum
-from typing import Any, Protocol
 
 from PIL import Image
 
-from lumina.core.errors import LuminaError, UnsupportedMedia
+from lumina.core.errors import UnsupportedMedia
 
-__all__ = [
-    "CorruptImage",
-    "FileTooLarge",
-    "ImageFormat",
-    "ImageInfo",
-    "ImageTooLarge",
-    "MetadataTooLarge",
-    "TooManyFrames",
-    "UnsupportedMedia",
-    "align_decoder_limits",
-    "configured_pyvips",
-    "decode_all_frames",
-    "inspect_data",
-    "inspect_upload",
-    "read_upload",
-    "register_pillow_plugins",
-    "sniff_format",
-]
-
-CHUNK_SIZE = 1024 * 1024
-# Enough for the ISOBMFF `ftyp` box with its brand list and for recognising text formats.
-HEAD_SIZE = 4096
-
-
-class FileTooLarge(LuminaError):
-    code = "file_too_large"
-    status = 413
-    default_message = "The file is larger than allowed."
-
-
-class ImageTooLarge(LuminaError):
-    code = "image_too_large"
-    status = 413
-    default_message = "The image has more pixels than allowed."
-
-
-class MetadataTooLarge(ImageTooLarge):
-    code = "metadata_too_large"
-    default_message = "The image's metadata unpacks to more than allowed."
-
-
-class TooManyFrames(ImageTooLarge):
-    code = "too_many_frames"
-    default_message = "The animation has more frames than allowed."
-
-
-class CorruptImage(LuminaError):
-    code = "corrupt_image"
-    # 422: the request itself is well formed; the image inside it cannot be processed.
-    status = 422
-    default_message = "The image is damaged or incomplete."
-
-
-class ImageFormat(StrEnum):
-    JPEG = "jpeg"
-    PNG = "png"
-    GIF = "gif"
-    WEBP = "webp"
-    AVIF = "avif"
-    HEIF = "heif"
-    TIFF = "tiff"
-    BMP = "bmp"
-
-    @property
-    def pillow_format(self) -> str:
-        """The plugin name Pillow uses, to restrict `Image.open` to exactly this one."""
-        return _PILLOW_FORMATS[self]
-
-
-_PILLOW_FORMATS = {
-    ImageFormat.JPEG: "JPEG",
-    ImageFormat.PNG: "PNG",
-    ImageFormat.GIF: "GIF",
-    ImageFormat.WEBP: "WEBP",
-    ImageFormat.AVIF: "AVIF",
-    ImageFormat.HEIF: "HEIF",
-    ImageFormat.TIFF: "TIFF",
-    ImageFormat.BMP: "BMP",
-}
-
-_MIMES = {
-    ImageFormat.JPEG: "image/jpeg",
-    ImageFormat.PNG: "image/png",
-    ImageFormat.GIF: "image/gif",
-    ImageFormat.WEBP: "image/webp",
-    ImageFormat.AVIF: "image/avif",
-    ImageFormat.HEIF: "image/heif",
-    ImageFormat.TIFF: "image/tiff",
-    ImageFormat.BMP: "image/bmp",
-}
-
-
-@dataclass(frozen=True, slots=True)
-class ImageInfo:
-    """What an accepted upload is.
-
-    ``width``/``height`` are as displayed (EXIF orientation applied), which is what pages
-    and renditions use; ``raw_width``/``raw_height`` are the stored pixel grid.
-    ``orientation`` is the EXIF orientation a renderer still has to apply (1 when none; always
-    1 for HEIF/AVIF, whose decoders apply the container's rotation themselves).
-    """
-
-    format: ImageFormat
-    mime: str
-    width: int
-    height: int
-    raw_width: int
-    raw_height: int
-    orientation: int
-    frames: int
-    bytes: int
-    sha256: str
-    has_alpha: bool
-
-
-class ReadableFile(Protocol):
-    def read(self, size: int = ..., /) -> Any: ...
-
-
-# --------------------------------------------------------------------------- sniffing
-
-_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-_AVIF_BRANDS = {b"avif", b"avis"}
-_HEIF_BRANDS = {b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"hevm", b"hevs"}
-# Generic HEIF structure brands: the codec is only known once libheif reads the file.
-_GENERIC_HEIF_BRANDS = {b"mif1", b"msf1", b"mif2"}
-_BMP_DIB_HEADER_SIZES = {12, 16, 40, 52, 56, 64, 108, 124}
-
-
-def sniff_format(head: bytes) -> ImageFormat | None:
-    """The accepted image format that ``head`` (the first bytes of a file) starts with."""
-    if head.startswith(b"\xff\xd8\xff"):
-        return ImageFormat.JPEG
-    if head.startswith(_PNG_SIGNATURE):
-        return ImageFormat.PNG
-    if head[:6] in (b"GIF87a", b"GIF89a"):
-        return ImageFormat.GIF
-    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
-        return ImageFormat.WEBP
-    if head[4:8] == b"ftyp":
-        return _sniff_ftyp(head)
-    if head[:4] in (b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+"):
-        return ImageFormat.TIFF
-    # "BM" alone is too weak (plenty of text starts with it): require a known DIB header size.
-    bmp = head[:2] == b"BM" and len(head) >= 18
-    if bmp and struct.unpack_from("<I", head, 14)[0] in _BMP_DIB_HEADER_SIZES:
-        return ImageFormat.BMP
-    return None
-
-
-def _sniff_ftyp(head: bytes) -> ImageFormat | None:
-    size = struct.unpack_from(">I", head, 0)[0]
-    end = min(len(head), size if size >= 16 else 16)
-    brands = {head[8:12]} | {head[i : i + 4] for i in range(16, end - 3, 4)}
-    if brands & _AVIF_BRANDS:
-        return ImageFormat.AVIF
-    if brands & (_HEIF_BRANDS | _GENERIC_HEIF_BRANDS):
-        return ImageFormat.HEIF
-    return None
-
-
-def _heif_mime(head: bytes) -> str:
-    size = struct.unpack_from(">I", head, 0)[0]
-    end = min(len(head), max(size, 16))
-    brands = {head[8:12]} | {head[i : i + 4] for i in range(16, end - 3, 4)}
-    return "image/heic" if brands & {b"heic", b"heix", b"heim", b"heis"} else "image/heif"
-
-
-_TEXT_KINDS = (
-    (
-        re.compile(
-            rb"^\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*<(?:svg|!doctype\s+svg)", re.I | re.S
-        ),
-        "SVG",
-    ),
-    (re.compile(rb"^\s*<(?:!doctype\s+html|html|head|body|script|iframe|!--)", re.I), "HTML"),
-    (re.compile(rb"^\s*<\?xml", re.I), "XML"),
+from .formats import (
+    CHUNK_SIZE,
+    HEAD_SIZE,
+    MIMES,
+    PNG_SIGNATURE,
+    CorruptImage,
+    FileTooLarge,
+    ImageFormat,
+    ImageInfo,
+    ImageTooLarge,
+    MetadataTooLarge,
+    ReadableFile,
+    TooManyFrames,
+    describe_unknown,
+    display_name,
+    heif_mime,
+    sniff_format,
+)
+from .renditions.decoders import (
+    align_decoder_limits,
+    decode,
+    decoder_errors,
+    read_header,
 )
 
-
-def _describe_unknown(head: bytes) -> str:
-    """A short human name for content we refuse, used in the message only."""
-    stripped = head.removeprefix(b"\xef\xbb\xbf")
-    for pattern, kind in _TEXT_KINDS:
-        if pattern.search(stripped):
-            return kind
-    if head.startswith(b"%PDF-"):
-        return "PDF"
-    if head[:4] in (b"PK\x03\x04", b"PK\x05\x06"):
-        return "ZIP archive"
-    if head[4:8] == b"ftyp":
-        return "video or other ISO media"
-    if not head:
-        return "empty file"
-    return "unknown"
+__all__ = ["inspect_data", "inspect_upload", "read_upload"]
 
 
 # --------------------------------------------------------------------- structure walk
@@ -367,7 +194,7 @@ _PNG_TEXT_KINDS = (b"tEXt", b"zTXt", b"iTXt", b"iCCP")
 
 def _walk_png(data: bytes) -> _Layout:
     n = len(data)
-    pos = len(_PNG_SIGNATURE)
+    pos = len(PNG_SIGNATURE)
     regions: list[tuple[int, int]] = []
     frames: int | None = None
     seen_data = False
@@ -650,188 +477,7 @@ def _find_polyglot(fmt: ImageFormat, data: bytes, layout: _Layout) -> str | None
     return None
 
 
-# ----------------------------------------------------------------------- the engine
-
-
-# libvips loader classes for the formats we accept. HEIC (HEVC) is missing from the bundled
-# libvips, so it and BMP are decoded by Pillow/pillow-heif.
-_VIPS_LOADER_CLASSES = (
-    "VipsForeignLoadJpeg",
-    "VipsForeignLoadPng",
-    "VipsForeignLoadNsgif",
-    "VipsForeignLoadWebp",
-    "VipsForeignLoadHeif",
-    "VipsForeignLoadTiff",
-)
-_VIPS_LOADERS = {
-    ImageFormat.JPEG: "jpegload_buffer",
-    ImageFormat.PNG: "pngload_buffer",
-    ImageFormat.GIF: "gifload_buffer",
-    ImageFormat.WEBP: "webpload_buffer",
-    ImageFormat.AVIF: "heifload_buffer",
-    ImageFormat.TIFF: "tiffload_buffer",
-}
-VIPS_FORMATS = frozenset(_VIPS_LOADERS)
-
-
-@functools.cache
-def configured_pyvips() -> Any:
-    """pyvips, locked down for untrusted input. Process-wide, done once."""
-    # Imported here: libvips is loaded only by the code paths that use it.
-    import pyvips
-
-    # libvips picks loaders by sniffing the bytes itself (`thumbnail_buffer`,
-    # `new_from_buffer`): block every loader, then allow back only the formats we accept, so
-    # SVG, PDF, CSV/matrix text, raw or .vips files can never be parsed whatever a file says.
-    pyvips.operation_block_set("VipsForeignLoad", True)
-    for name in _VIPS_LOADER_CLASSES:
-        pyvips.operation_block_set(name, False)
-    pyvips.block_untrusted_set(True)
-    # The operation cache keeps decoded pixels of past calls; uploads never repeat, so it
-    # would only hold memory in a long-lived worker (and flatter benchmarks).
-    pyvips.cache_set_max(0)
-    return pyvips
-
-
-@functools.cache
-def register_pillow_plugins() -> None:
-    """Teach Pillow to open HEIC/HEIF (pillow-heif). Idempotent."""
-    import pillow_heif
-
-    pillow_heif.register_heif_opener()
-
-
-@dataclass(frozen=True)
-class _Header:
-    width: int
-    height: int
-    frames: int
-    has_alpha: bool
-    orientation: int
-
-
-_ORIENTATIONS = range(1, 9)
-
-
-def _vips_header(fmt: ImageFormat, data: bytes) -> _Header:
-    pyvips = configured_pyvips()
-    loader = getattr(pyvips.Image, _VIPS_LOADERS[fmt])
-    image = loader(data, access="sequential")
-    frames = image.get("n-pages") if image.get_typeof("n-pages") else 1
-    orientation = 1
-    # libheif applies the container's rotation itself, so HEIF-family sizes are final.
-    if fmt is not ImageFormat.AVIF and image.get_typeof("orientation"):
-        orientation = int(image.get("orientation"))
-    return _Header(
-        width=image.width,
-        height=image.height,
-        frames=max(int(frames), 1),
-        has_alpha=bool(image.hasalpha()),
-        orientation=orientation if orientation in _ORIENTATIONS else 1,
-    )
-
-
-def _vips_decode(fmt: ImageFormat, data: bytes, *, all_frames: bool = False) -> None:
-    pyvips = configured_pyvips()
-    loader = getattr(pyvips.Image, _VIPS_LOADERS[fmt])
-    options: dict[str, Any] = {"access": "sequential", "fail_on": "error"}
-    if fmt is ImageFormat.JPEG:
-        # DCT scaling still runs the entropy decoder over every byte (so truncation and
-        # damage are found) but skips most of the IDCT and all of the full-size pixels.
-        options["shrink"] = 8
-    if all_frames and fmt in (ImageFormat.GIF, ImageFormat.WEBP, ImageFormat.TIFF):
-        options["n"] = -1  # every frame of an animation (the worker's job)
-    # Sequential access streams the pixels through a small window: memory stays flat
-    # whatever the image size (already bounded by the pixel cap).
-    loader(data, **options).avg()
-
-
-def align_decoder_limits(max_pixels: int | None = None) -> None:
-    """One pixel limit for every decoder: Pillow's (which pillow-heif goes through too)
-    follows ``max_pixels``, by default LUMINA_MAX_PIXELS read now so that a changed
-    setting applies. Pillow refuses at twice its limit and only warns above it, so what
-    our own header check accepts, Pillow never refuses. libvips has no such limit; the
-    header check runs before it decodes anything."""
-    if max_pixels is None:
-        from django.conf import settings
-        from django.core.exceptions import ImproperlyConfigured
-
-        try:
-            max_pixels = int(settings.LUMINA_MAX_PIXELS)
-        except ImproperlyConfigured:  # used outside Django (benchmarks): Pillow's own
-            return
-    Image.MAX_IMAGE_PIXELS = int(max_pixels)
-
-
-def pillow_open(fp: Any, formats: list[str] | None) -> Any:
-    """``Image.open`` under the site's pixel limit (every Pillow caller goes here)."""
-    align_decoder_limits()
-    if formats is None or "HEIF" in formats:
-        register_pillow_plugins()
-    return Image.open(fp, formats=formats)
-
-
-def _pillow_open(fmt: ImageFormat, data: bytes) -> Any:
-    return pillow_open(io.BytesIO(data), [fmt.pillow_format])
-
-
-def _pillow_header(fmt: ImageFormat, data: bytes) -> _Header:
-    image = _pillow_open(fmt, data)
-    has_alpha = image.mode in ("RGBA", "LA", "PA", "RGBa", "La") or "transparency" in image.info
-    width, height = image.size
-    return _Header(
-        width=width,
-        height=height,
-        frames=max(int(getattr(image, "n_frames", 1)), 1),
-        has_alpha=has_alpha,
-        # pillow-heif applies HEIF rotation and resets EXIF orientation; BMP has no EXIF.
-        orientation=1,
-    )
-
-
-def _pillow_decode(fmt: ImageFormat, data: bytes) -> None:
-    _pillow_open(fmt, data).load()
-
-
-def _read_header(fmt: ImageFormat, data: bytes) -> _Header:
-    if fmt in VIPS_FORMATS:
-        return _vips_header(fmt, data)
-    return _pillow_header(fmt, data)
-
-
-def _decode(fmt: ImageFormat, data: bytes, *, all_frames: bool = False) -> None:
-    if fmt in VIPS_FORMATS:
-        _vips_decode(fmt, data, all_frames=all_frames)
-    else:
-        _pillow_decode(fmt, data)
-
-
-def decode_all_frames(fmt: ImageFormat | str, data: bytes, *, filename: str = "") -> None:
-    """Decode every frame: the worker's check of what the upload only sampled (its
-    first frame). ``CorruptImage`` when any frame is damaged."""
-    fmt = ImageFormat(fmt)
-    try:
-        _decode(fmt, data, all_frames=True)
-    except _decoder_errors():
-        name = _display_name(filename or "image")
-        raise CorruptImage(
-            f'"{name}" is damaged or incomplete and cannot be decoded.',
-            details={"filename": name, "format": str(fmt)},
-        ) from None
-
-
-def _decoder_errors() -> tuple[type[BaseException], ...]:
-    """Exceptions a decoder raises for bad input (not for our own bugs)."""
-    return (OSError, SyntaxError, ValueError, EOFError, struct.error, configured_pyvips().Error)
-
-
 # ------------------------------------------------------------------------ entry point
-
-
-def _display_name(filename: str) -> str:
-    """The client's filename made safe for a message: no control characters, bounded."""
-    cleaned = "".join(ch for ch in filename if ch.isprintable()).strip() or "upload"
-    return cleaned if len(cleaned) <= 120 else cleaned[:117] + "..."
 
 
 def _read_capped(fileobj: ReadableFile, max_bytes: int, name: str) -> tuple[bytes, str]:
@@ -873,7 +519,7 @@ def read_upload(fileobj: ReadableFile, *, filename: str, max_bytes: int) -> tupl
     """The upload's bytes and SHA-256, read in chunks up to ``max_bytes`` (else
     ``file_too_large``); ``fileobj`` is rewound. Cheap: callers check for a duplicate
     with the hash before anything decodes."""
-    return _read_capped(fileobj, max_bytes, _display_name(filename))
+    return _read_capped(fileobj, max_bytes, display_name(filename))
 
 
 def inspect_upload(
@@ -915,12 +561,12 @@ def inspect_data(
     Codes: ``file_too_large`` 413, ``unsupported_media`` 415, ``image_too_large``,
     ``too_many_frames`` and ``metadata_too_large`` 413, ``corrupt_image`` 422.
     """
-    name = _display_name(filename)
+    name = display_name(filename)
     align_decoder_limits(max_pixels)
     head = data[:HEAD_SIZE]
     fmt = sniff_format(head)
     if fmt is None:
-        kind = _describe_unknown(head)
+        kind = describe_unknown(head)
         hint = "" if kind == "unknown" else f" (it looks like {kind})"
         raise UnsupportedMedia(
             f'"{name}" is not a supported image{hint}. '
@@ -950,12 +596,12 @@ def inspect_data(
             details={"filename": name, "format": str(fmt), "detected": "polyglot"},
         )
 
-    errors = _decoder_errors()
+    errors = decoder_errors()
     with warnings.catch_warnings():
         # Pillow warns above its own pixel limit; ours is enforced just below.
         warnings.simplefilter("ignore", Image.DecompressionBombWarning)
         try:
-            header = _read_header(fmt, data)
+            header = read_header(fmt, data)
         except Image.DecompressionBombError:
             raise _too_many_pixels(name, max_pixels) from None
         except errors:
@@ -979,7 +625,7 @@ def inspect_data(
             raise _too_many_pixels(name, max_pixels, header.width, header.height, frames)
 
         try:
-            _decode(fmt, data)
+            decode(fmt, data)
         except errors:
             raise CorruptImage(
                 f'"{name}" is damaged or incomplete and cannot be decoded.',
@@ -989,7 +635,7 @@ def inspect_data(
     rotated = header.orientation in (5, 6, 7, 8)
     return ImageInfo(
         format=fmt,
-        mime=_heif_mime(head) if fmt is ImageFormat.HEIF else _MIMES[fmt],
+        mime=heif_mime(head) if fmt is ImageFormat.HEIF else MIMES[fmt],
         width=header.height if rotated else header.width,
         height=header.width if rotated else header.height,
         raw_width=header.width,

@@ -68,7 +68,7 @@ def refresh_pairs(asset_ids: Sequence[int]) -> int:
     with connection.cursor() as cursor:
         cursor.execute(_FORGET, {"ids": ids})
         cursor.execute(_REFRESH, {"ids": ids, "distance": distance, "radius": distance // 4})
-        return cursor.rowcount
+        return int(cursor.rowcount)
 
 
 def band(phash: int, k: int) -> int:
@@ -115,4 +115,4 @@ def rebuild_pairs_band(k: int, tenant_id: int | None = None) -> int:
                 "tenant": tenant_id,
             },
         )
-        return cursor.rowcount
+        return int(cursor.rowcount)

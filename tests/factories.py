@@ -19,6 +19,7 @@ from accounts.models import ApiToken, Membership, Role, Tenant, User
 from albums import services as album_services
 from albums.models import Album, ShareLink
 from albums.selectors import Actor
+from albums.sharing import services as sharing_services
 from gallery import services as gallery_services
 from gallery.models import Asset
 from tests import images
@@ -194,7 +195,7 @@ class ShareLinkFactory(factory.django.DjangoModelFactory):
             shared = kwargs["album"] or kwargs["asset"]
             owner = shared.created_by if kwargs["album"] else shared.owner
             kwargs["actor"] = actor_of(owner, shared.tenant)
-        link, token = album_services.share_link_create(**kwargs)
+        link, token = sharing_services.share_link_create(**kwargs)
         link.token = token  # type: ignore[attr-defined]
         return link
 

@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from lumina.core.api import DataSerializer
+
 from ..models import ApiToken, Invitation, Membership, Role, Tenant, User
 from ..scopes import SCOPES
 
@@ -36,7 +38,7 @@ class TenantOutputSerializer(serializers.ModelSerializer[Tenant]):
         )
 
 
-class TenantCreateInputSerializer(serializers.Serializer):
+class TenantCreateInputSerializer(DataSerializer):
     name = serializers.CharField(max_length=120)
 
 
@@ -48,14 +50,14 @@ class MembershipOutputSerializer(serializers.ModelSerializer[Membership]):
         fields = ("user", "role", "created_at")
 
 
-class MeOutputSerializer(serializers.Serializer):
+class MeOutputSerializer(DataSerializer):
     user = UserOutputSerializer()
     tenant = TenantOutputSerializer(allow_null=True)
     role = serializers.CharField(allow_null=True)
     tenants = TenantOutputSerializer(many=True)
 
 
-class InvitationCreateInputSerializer(serializers.Serializer):
+class InvitationCreateInputSerializer(DataSerializer):
     email = serializers.EmailField(max_length=254)
     role = serializers.ChoiceField(choices=Role.choices, default=Role.VIEWER)
 
@@ -68,11 +70,11 @@ class InvitationOutputSerializer(serializers.ModelSerializer[Invitation]):
         fields = ("id", "email", "role", "invited_by", "created_at", "expires_at")
 
 
-class RoleInputSerializer(serializers.Serializer):
+class RoleInputSerializer(DataSerializer):
     role = serializers.ChoiceField(choices=Role.choices)
 
 
-class InvitationAcceptInputSerializer(serializers.Serializer):
+class InvitationAcceptInputSerializer(DataSerializer):
     token = serializers.CharField(max_length=200)
 
 
@@ -96,7 +98,7 @@ class ApiTokenOutputSerializer(serializers.ModelSerializer[ApiToken]):
         )
 
 
-class ApiTokenCreateInputSerializer(serializers.Serializer):
+class ApiTokenCreateInputSerializer(DataSerializer):
     name = serializers.CharField(max_length=100)
     scopes = serializers.MultipleChoiceField(choices=list(SCOPES.items()), allow_empty=False)
     expires_at = serializers.DateTimeField(required=False, allow_null=True, default=None)

@@ -7,6 +7,7 @@ from rest_framework import serializers
 from gallery.api.serializers import AssetOutputSerializer
 from gallery.models import Asset
 from gallery.signing import rendition_url
+from lumina.core.api import DataSerializer
 
 from ..models import (
     AccessKind,
@@ -27,7 +28,7 @@ def _ids() -> serializers.ListField:
     )
 
 
-class AlbumCreateInputSerializer(serializers.Serializer):
+class AlbumCreateInputSerializer(DataSerializer):
     title = serializers.CharField(max_length=200)
     description = serializers.CharField(
         required=False, allow_blank=True, default="", max_length=10000
@@ -39,7 +40,7 @@ class AlbumCreateInputSerializer(serializers.Serializer):
     )
 
 
-class AlbumUpdateInputSerializer(serializers.Serializer):
+class AlbumUpdateInputSerializer(DataSerializer):
     title = serializers.CharField(max_length=200, required=False)
     description = serializers.CharField(required=False, allow_blank=True, max_length=10000)
     parent = serializers.IntegerField(  # type: ignore[assignment]
@@ -54,7 +55,7 @@ class AlbumUpdateInputSerializer(serializers.Serializer):
     )
 
 
-class PlacementInputSerializer(serializers.Serializer):
+class PlacementInputSerializer(DataSerializer):
     after = serializers.IntegerField(required=False, allow_null=True, default=None)
     before = serializers.IntegerField(required=False, allow_null=True, default=None)
     to = serializers.ChoiceField(choices=[("start", "start"), ("end", "end")], default="end")
@@ -64,7 +65,7 @@ class ItemsAddInputSerializer(PlacementInputSerializer):
     asset_ids = _ids()
 
 
-class ItemsRemoveInputSerializer(serializers.Serializer):
+class ItemsRemoveInputSerializer(DataSerializer):
     asset_ids = _ids()
 
 
@@ -72,12 +73,12 @@ class ItemsReorderInputSerializer(PlacementInputSerializer):
     asset_ids = _ids()
 
 
-class ItemsAddOutputSerializer(serializers.Serializer):
+class ItemsAddOutputSerializer(DataSerializer):
     added = serializers.ListField(child=serializers.IntegerField())
     already = serializers.ListField(child=serializers.IntegerField())
 
 
-class CountOutputSerializer(serializers.Serializer):
+class CountOutputSerializer(DataSerializer):
     count = serializers.IntegerField()
 
 
@@ -181,7 +182,7 @@ class AlbumOutputSerializer(OutsiderAware, serializers.ModelSerializer[Album]):
         return str(found) if found else None
 
 
-class BreadcrumbSerializer(serializers.Serializer):
+class BreadcrumbSerializer(DataSerializer):
     id = serializers.IntegerField()
     title = serializers.CharField()
 
@@ -200,7 +201,7 @@ class AlbumDetailOutputSerializer(AlbumOutputSerializer):
         return [{"id": row[0], "title": row[2]} for row in getattr(obj, "lineage", [])]
 
 
-class TreeNodeSerializer(serializers.Serializer):
+class TreeNodeSerializer(DataSerializer):
     id = serializers.IntegerField()
     title = serializers.CharField()
     parent = serializers.IntegerField(source="parent_id", allow_null=True)  # type: ignore[assignment]
@@ -232,7 +233,7 @@ class AlbumItemOutputSerializer(OutsiderAware, serializers.ModelSerializer[Album
         return self.person(obj.asset.tenant_id, obj.added_by)
 
 
-class ShareLinkCreateInputSerializer(serializers.Serializer):
+class ShareLinkCreateInputSerializer(DataSerializer):
     album = serializers.IntegerField(required=False, allow_null=True, default=None)
     asset = serializers.IntegerField(required=False, allow_null=True, default=None)
     name = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
@@ -248,7 +249,7 @@ class ShareLinkCreateInputSerializer(serializers.Serializer):
     strip_metadata = serializers.BooleanField(default=True)
 
 
-class ShareLinkUpdateInputSerializer(serializers.Serializer):
+class ShareLinkUpdateInputSerializer(DataSerializer):
     name = serializers.CharField(max_length=100, required=False, allow_blank=True)
     expires_at = serializers.DateTimeField(required=False, allow_null=True)
     password = serializers.CharField(
@@ -314,7 +315,7 @@ class ShareAccessOutputSerializer(serializers.ModelSerializer[ShareAccess]):
         fields = ("id", "at", "ip", "what", "album", "asset", "user_agent")
 
 
-class AlbumShareInputSerializer(serializers.Serializer):
+class AlbumShareInputSerializer(DataSerializer):
     user = serializers.IntegerField(
         required=False, allow_null=True, default=None, help_text="A member of the workspace."
     )
@@ -323,7 +324,7 @@ class AlbumShareInputSerializer(serializers.Serializer):
     ends_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
 
 
-class AlbumShareUpdateInputSerializer(serializers.Serializer):
+class AlbumShareUpdateInputSerializer(DataSerializer):
     role = serializers.ChoiceField(choices=ShareRole.choices, required=False)
     ends_at = serializers.DateTimeField(required=False, allow_null=True)
 
@@ -343,5 +344,5 @@ class AlbumShareOutputSerializer(serializers.ModelSerializer[AlbumShare]):
         return {"id": obj.user.pk, "email": obj.user.email, "name": obj.user.name}
 
 
-class ZipSelectionInputSerializer(serializers.Serializer):
+class ZipSelectionInputSerializer(DataSerializer):
     asset_ids = serializers.ListField(child=serializers.IntegerField(min_value=1), min_length=1)

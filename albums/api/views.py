@@ -26,6 +26,8 @@ from ..actors import actor_for
 from ..errors import ZipTooLarge
 from ..models import Album
 from ..selectors import EDITOR, Actor
+from ..sharing import selectors as sharing_selectors
+from ..sharing import services as sharing_services
 from .serializers import (
     AlbumCreateInputSerializer,
     AlbumDetailOutputSerializer,
@@ -429,7 +431,7 @@ class ShareLinkListView(APIView):
     def get(self, request: Request) -> Response:
         actor = actor_for(request)
         services.require_editor(actor, actor.tenant_id)
-        links = selectors.share_link_list(
+        links = sharing_selectors.share_link_list(
             actor=actor,
             album_id=request.query_params.get("album"),
             asset_id=request.query_params.get("asset"),
@@ -461,7 +463,7 @@ class ShareLinkListView(APIView):
             )
         else:
             raise ValidationFailed("Share either an album or an asset.", details={"field": "album"})
-        link, token = services.share_link_create(
+        link, token = sharing_services.share_link_create(
             actor=actor,
             album=album,
             asset=asset,
@@ -473,7 +475,7 @@ class ShareLinkListView(APIView):
             allow_download=values["allow_download"],
             strip_metadata=values["strip_metadata"],
         )
-        link = selectors.share_link_get(actor=actor, link_id=link.pk)
+        link = sharing_selectors.share_link_get(actor=actor, link_id=link.pk)
         link.token = token  # type: ignore[attr-defined]
         link.url = share_url(request, token)  # type: ignore[attr-defined]
         return Response(ShareLinkCreatedOutputSerializer(link).data, status=status.HTTP_201_CREATED)
@@ -482,7 +484,7 @@ class ShareLinkListView(APIView):
 def _editor_link(request: Request, link_id: int) -> tuple[Actor, Any]:
     actor = actor_for(request)
     services.require_editor(actor, actor.tenant_id)
-    return actor, selectors.share_link_get(actor=actor, link_id=link_id)
+    return actor, sharing_selectors.share_link_get(actor=actor, link_id=link_id)
 
 
 class ShareLinkDetailView(APIView):
@@ -500,7 +502,7 @@ class ShareLinkDetailView(APIView):
         actor, link = _editor_link(request, link_id)
         data = ShareLinkUpdateInputSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
-        services.share_link_update(actor=actor, link=link, data=dict(data.validated_data))
+        sharing_services.share_link_update(actor=actor, link=link, data=dict(data.validated_data))
         return Response(ShareLinkOutputSerializer(link).data)
 
     @extend_schema(
@@ -508,7 +510,7 @@ class ShareLinkDetailView(APIView):
     )
     def delete(self, request: Request, link_id: int) -> Response:
         actor, link = _editor_link(request, link_id)
-        services.share_link_revoke(actor=actor, link=link)
+        sharing_services.share_link_revoke(actor=actor, link=link)
         return Response(ShareLinkOutputSerializer(link).data)
 
 
@@ -518,7 +520,7 @@ class ShareLinkRevokeView(APIView):
     )
     def post(self, request: Request, link_id: int) -> Response:
         actor, link = _editor_link(request, link_id)
-        services.share_link_revoke(actor=actor, link=link)
+        sharing_services.share_link_revoke(actor=actor, link=link)
         return Response(ShareLinkOutputSerializer(link).data)
 
 
@@ -530,9 +532,9 @@ class ShareLinkAccessView(APIView):
     def get(self, request: Request, link_id: int) -> Response:
         actor = actor_for(request)
         services.require_editor(actor, actor.tenant_id)
-        link = selectors.share_link_get(actor=actor, link_id=link_id)
+        link = sharing_selectors.share_link_get(actor=actor, link_id=link_id)
         paginator = AccessPagination()
         page: Any = paginator.paginate_queryset(
-            selectors.share_access_list(link=link), request, view=self
+            sharing_selectors.share_access_list(link=link), request, view=self
         )
         return paginator.get_paginated_response(ShareAccessOutputSerializer(page, many=True).data)

@@ -4,11 +4,13 @@ from typing import Any
 
 from rest_framework import serializers
 
+from lumina.core.api import DataSerializer
+
 from ..models import Asset, Visibility
 from ..services import BULK_ACTIONS
 
 
-class AssetUploadInputSerializer(serializers.Serializer):
+class AssetUploadInputSerializer(DataSerializer):
     file = serializers.FileField(allow_empty_file=True)
     title = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
     description = serializers.CharField(required=False, allow_blank=True, default="")
@@ -28,7 +30,7 @@ class AssetUploadInputSerializer(serializers.Serializer):
     )
 
 
-class AssetUpdateInputSerializer(serializers.Serializer):
+class AssetUpdateInputSerializer(DataSerializer):
     title = serializers.CharField(max_length=255, required=False, allow_blank=True)
     description = serializers.CharField(required=False, allow_blank=True, max_length=10000)
     visibility = serializers.ChoiceField(choices=Visibility.choices, required=False)
@@ -37,7 +39,7 @@ class AssetUpdateInputSerializer(serializers.Serializer):
     )
 
 
-class AssetBulkInputSerializer(serializers.Serializer):
+class AssetBulkInputSerializer(DataSerializer):
     action = serializers.ChoiceField(choices=[(a, a) for a in BULK_ACTIONS])
     ids = serializers.ListField(child=serializers.IntegerField(), min_length=1, max_length=1000)
     tags = serializers.ListField(child=serializers.CharField(max_length=64), required=False)
@@ -48,7 +50,7 @@ class AssetBulkInputSerializer(serializers.Serializer):
     start = serializers.IntegerField(required=False, default=1, min_value=0, max_value=10**9)
 
 
-class RenditionOutputSerializer(serializers.Serializer):
+class RenditionOutputSerializer(DataSerializer):
     spec = serializers.CharField()
     format = serializers.CharField()
     width = serializers.IntegerField()
@@ -148,12 +150,12 @@ class AssetUploadOutputSerializer(AssetOutputSerializer):
         fields = (*AssetOutputSerializer.Meta.fields, "duplicate")
 
 
-class BulkOutputSerializer(serializers.Serializer):
+class BulkOutputSerializer(DataSerializer):
     action = serializers.CharField()
     count = serializers.IntegerField()
 
 
-class UsageOutputSerializer(serializers.Serializer):
+class UsageOutputSerializer(DataSerializer):
     quota_bytes = serializers.IntegerField()
     originals_bytes = serializers.IntegerField()
     renditions_bytes = serializers.IntegerField()

@@ -22,7 +22,7 @@ from lumina.core.errors import NotFound, ValidationFailed
 from lumina.core.pagination import CursorPagination
 
 from .. import downloads, selectors, services
-from ..validators import FileTooLarge
+from ..formats import FileTooLarge
 from .serializers import (
     AssetBulkInputSerializer,
     AssetOutputSerializer,

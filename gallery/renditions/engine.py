@@ -34,15 +34,8 @@ from PIL import Image, ImageCms, ImageOps
 
 from lumina.core.errors import LuminaError
 
-from ..validators import (
-    HEAD_SIZE,
-    VIPS_FORMATS,
-    ImageFormat,
-    configured_pyvips,
-    pillow_open,
-    register_pillow_plugins,
-    sniff_format,
-)
+from ..formats import HEAD_SIZE, ImageFormat, sniff_format
+from .decoders import VIPS_FORMATS, configured_pyvips, pillow_open, register_pillow_plugins
 from .specs import OutputFormat, Spec
 
 __all__ = [

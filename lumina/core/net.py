@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 from functools import lru_cache
+from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest
@@ -16,7 +17,7 @@ def _networks(
     return tuple(ipaddress.ip_network(p.strip(), strict=False) for p in proxies if p.strip())
 
 
-def _is_trusted(ip: str, networks: tuple) -> bool:
+def _is_trusted(ip: str, networks: tuple[Any, ...]) -> bool:
     try:
         address = ipaddress.ip_address(ip)
     except ValueError:

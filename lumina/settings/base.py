@@ -10,8 +10,13 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import django_stubs_ext
 import environ
 from csp.constants import NONCE
+
+# Generic Django classes (ModelAdmin[...], QuerySet[...]) subscriptable at run time, for
+# the type arguments strict mypy asks for (docs/adr/0011).
+django_stubs_ext.monkeypatch()
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -117,7 +122,7 @@ TEMPLATES = [
 # https://django-environ.readthedocs.io/en/latest/types.html#environ-env-db-url
 
 
-def database_config(default_name: str = "lumina") -> dict:
+def database_config(default_name: str = "lumina") -> dict[str, Any]:
     if env("DATABASE_URL", default=""):
         config = env.db("DATABASE_URL")
     else:
@@ -126,7 +131,7 @@ def database_config(default_name: str = "lumina") -> dict:
         config = start_postgres(default_name).database_settings(default_name)
     config["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
     config["CONN_HEALTH_CHECKS"] = True
-    return config
+    return dict(config)
 
 
 DATABASES = {"default": database_config()}

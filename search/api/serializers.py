@@ -6,18 +6,19 @@ from rest_framework import serializers
 
 from gallery.api.serializers import AssetOutputSerializer
 from gallery.models import Asset
+from lumina.core.api import DataSerializer
 
 from ..selectors import place_of
 
 
-class PlaceOutputSerializer(serializers.Serializer):
+class PlaceOutputSerializer(DataSerializer):
     city = serializers.CharField()
     region = serializers.CharField()
     country = serializers.CharField()
     country_code = serializers.CharField()
 
 
-class HighlightOutputSerializer(serializers.Serializer):
+class HighlightOutputSerializer(DataSerializer):
     title = serializers.CharField(help_text="HTML: escaped text, matches in <mark>.")
     description = serializers.CharField(help_text="HTML fragments with matches, or empty.")
 
@@ -50,7 +51,7 @@ class SimilarOutputSerializer(AssetOutputSerializer):
         fields = (*AssetOutputSerializer.Meta.fields, "distance")
 
 
-class QueryOutputSerializer(serializers.Serializer):
+class QueryOutputSerializer(DataSerializer):
     q = serializers.CharField()
     text = serializers.CharField(help_text="What was searched: the query or its correction.")
     mode = serializers.ChoiceField(choices=["none", "exact", "prefix", "corrected"])
@@ -58,7 +59,7 @@ class QueryOutputSerializer(serializers.Serializer):
     prefix = serializers.BooleanField()
 
 
-class SearchOutputSerializer(serializers.Serializer):
+class SearchOutputSerializer(DataSerializer):
     next = serializers.CharField(allow_null=True)
     previous = serializers.CharField(allow_null=True)
     count = serializers.IntegerField(allow_null=True, help_text="Capped; null on later pages.")
@@ -67,13 +68,13 @@ class SearchOutputSerializer(serializers.Serializer):
     results = SearchResultOutputSerializer(many=True)
 
 
-class FacetValueSerializer(serializers.Serializer):
+class FacetValueSerializer(DataSerializer):
     value = serializers.JSONField()
     label = serializers.CharField()  # type: ignore[assignment]
     count = serializers.IntegerField()
 
 
-class FacetsOutputSerializer(serializers.Serializer):
+class FacetsOutputSerializer(DataSerializer):
     year = FacetValueSerializer(many=True)
     tag = FacetValueSerializer(many=True)
     camera = FacetValueSerializer(many=True)
@@ -83,19 +84,19 @@ class FacetsOutputSerializer(serializers.Serializer):
     )
 
 
-class PlaceSuggestionSerializer(serializers.Serializer):
+class PlaceSuggestionSerializer(DataSerializer):
     label = serializers.CharField()  # type: ignore[assignment]
     value = serializers.CharField()
     country = serializers.CharField()
 
 
-class SuggestOutputSerializer(serializers.Serializer):
+class SuggestOutputSerializer(DataSerializer):
     tags = serializers.ListField(child=serializers.CharField())
     places = PlaceSuggestionSerializer(many=True)
     albums = serializers.ListField(child=serializers.DictField())
 
 
-class ClusterOutputSerializer(serializers.Serializer):
+class ClusterOutputSerializer(DataSerializer):
     latitude = serializers.FloatField()
     longitude = serializers.FloatField()
     count = serializers.IntegerField()
@@ -103,27 +104,27 @@ class ClusterOutputSerializer(serializers.Serializer):
     asset = serializers.DictField(allow_null=True, help_text="The newest asset of the cluster.")
 
 
-class MapOutputSerializer(serializers.Serializer):
+class MapOutputSerializer(DataSerializer):
     clusters = ClusterOutputSerializer(many=True)
 
 
-class DuplicateGroupSerializer(serializers.Serializer):
+class DuplicateGroupSerializer(DataSerializer):
     assets = AssetOutputSerializer(many=True)
 
 
-class DuplicatesOutputSerializer(serializers.Serializer):
+class DuplicatesOutputSerializer(DataSerializer):
     groups = DuplicateGroupSerializer(many=True)
     page = serializers.IntegerField()
     has_next = serializers.BooleanField()
     total_groups = serializers.IntegerField()
 
 
-class DuplicatesResolveInputSerializer(serializers.Serializer):
+class DuplicatesResolveInputSerializer(DataSerializer):
     keep = serializers.IntegerField()
     trash = serializers.ListField(child=serializers.IntegerField(), min_length=1, max_length=1000)
 
 
-class DuplicatesResolveOutputSerializer(serializers.Serializer):
+class DuplicatesResolveOutputSerializer(DataSerializer):
     kept = serializers.IntegerField()
     trashed = serializers.IntegerField()
 

@@ -15,6 +15,7 @@ from accounts.models import hash_token
 from accounts.tenancy import SESSION_KEY
 from albums import services
 from albums.models import AccessKind, ShareAccess, ShareLink, SharePasswordAttempts
+from albums.sharing import services as sharing_services
 from gallery.models import Asset
 from tests import images
 from tests.factories import ShareLinkFactory
@@ -233,7 +234,7 @@ def test_revocation_takes_effect_at_once(team, shared):
     link, token = make_link(team, album=shared["album"])
     visitor = Client()
     assert visitor.get(f"/s/{token}/").status_code == 200
-    services.share_link_revoke(actor=team.actor(), link=link)
+    sharing_services.share_link_revoke(actor=team.actor(), link=link)
     assert visitor.get(f"/s/{token}/").status_code == 404
     assert visitor.get(f"/s/{token}/download/{shared['inside'].pk}/").status_code == 404
 
@@ -302,7 +303,7 @@ def test_a_password_protects_pages_and_downloads(team, shared):
     assert AccessKind.VIEW in kinds
 
     # a new password locks out those who knew the old one
-    services.share_link_update(actor=team.actor(), link=link, data={"password": "new one"})
+    sharing_services.share_link_update(actor=team.actor(), link=link, data={"password": "new one"})
     assert 'name="password"' in visitor.get(f"/s/{token}/").content.decode()
 
 

@@ -7,6 +7,7 @@ from django.core import mail
 
 from albums import services
 from albums.models import Album, AlbumItem, AlbumShare, ShareLink
+from albums.sharing import services as sharing_services
 
 from .conftest import login
 
@@ -185,7 +186,7 @@ def browser_factory():
 def test_public_pages_render_for_visitors(team, photo, client):
     album = team.album("Open")
     services.album_items_add(actor=team.actor(), album=album, assets=[photo(title="Visible")])
-    __, token = services.share_link_create(actor=team.actor(), album=album, password="pw")
+    __, token = sharing_services.share_link_create(actor=team.actor(), album=album, password="pw")
     locked = client.get(f"/s/{token}/")
     assert "This link is protected" in locked.content.decode()
     client.post(f"/s/{token}/", {"password": "pw"})
@@ -202,7 +203,7 @@ def test_operators_see_albums_and_links_and_can_revoke_links(team, rf):
     from tests.factories import UserFactory
 
     album = team.album("Console")
-    link, __ = services.share_link_create(actor=team.actor(), album=album, name="ops")
+    link, __ = sharing_services.share_link_create(actor=team.actor(), album=album, name="ops")
     operator = UserFactory(is_staff=True, is_superuser=True)
 
     def request(path, method="get", data=None):

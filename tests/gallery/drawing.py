@@ -12,7 +12,7 @@ from typing import Any
 from PIL import Image, ImageDraw
 from PIL.TiffImagePlugin import IFDRational
 
-from gallery.validators import configured_pyvips, register_pillow_plugins
+from gallery.renditions.decoders import configured_pyvips, register_pillow_plugins
 
 # Strings planted in metadata: if one shows up in a rendition, metadata leaked.
 SECRET_MAKE = "LuminaTestCam"

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from PIL import Image, ImageOps
 
+from gallery.renditions.decoders import configured_pyvips
 from gallery.renditions.engine import (
     ImageEngine,
     PillowEngine,
@@ -18,7 +19,6 @@ from gallery.renditions.engine import (
     get_engine,
 )
 from gallery.renditions.specs import OutputFormat, eager_specs, get_spec
-from gallery.validators import configured_pyvips
 from tests.gallery import drawing
 
 MAGIC = {

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from gallery.formats import CorruptImage
 from gallery.hashing import (
     compute_hashes,
     hamming,
@@ -19,7 +20,6 @@ from gallery.hashing import (
     thumbhash_decode,
     thumbhash_encode,
 )
-from gallery.validators import CorruptImage
 from tests.gallery import drawing
 
 

@@ -10,8 +10,8 @@ import pytest
 from PIL import Image
 from PIL.TiffImagePlugin import IFDRational
 
+from gallery.formats import CorruptImage
 from gallery.metadata import read_metadata
-from gallery.validators import CorruptImage
 from tests.gallery import drawing
 
 

@@ -13,17 +13,16 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
 from gallery import validators
-from gallery.validators import (
+from gallery.formats import (
     CorruptImage,
     FileTooLarge,
     ImageFormat,
     ImageInfo,
     ImageTooLarge,
-    UnsupportedMedia,
-    inspect_upload,
     sniff_format,
 )
-from lumina.core.errors import LuminaError
+from gallery.validators import inspect_upload
+from lumina.core.errors import LuminaError, UnsupportedMedia
 from tests.gallery import drawing
 
 MB = 1_000_000

@@ -17,8 +17,8 @@ import pytest
 from django.core.handlers.wsgi import WSGIHandler
 from django.core.servers.basehttp import ThreadedWSGIServer, WSGIRequestHandler
 
-from albums import services
 from albums.models import AccessKind, ShareAccess
+from albums.sharing import services as sharing_services
 from tests.factories import Team
 from tests.helpers import free_port
 
@@ -76,7 +76,9 @@ def test_parallel_wrong_guesses_are_counted_before_they_are_checked(media, serve
     settings.LUMINA_SHARE_PASSWORD_ATTEMPTS = 5
     team = Team()
     album = team.album("Private party")
-    link, token = services.share_link_create(actor=team.actor(), album=album, password="right")
+    link, token = sharing_services.share_link_create(
+        actor=team.actor(), album=album, password="right"
+    )
     start = threading.Barrier(GUESSERS)
     statuses: list[int] = []
     lock = threading.Lock()

@@ -313,6 +313,7 @@ def test_role_changes_and_bulk_edits_read_as_sentences(studio, api_for, browser)
 def test_album_and_share_link_changes_read_as_sentences(studio, browser):
     from albums import services as album_services
     from albums.selectors import Actor
+    from albums.sharing import services as sharing_services
 
     tenant, people = studio
     dave = people["editor"]
@@ -323,8 +324,8 @@ def test_album_and_share_link_changes_read_as_sentences(studio, browser):
     album_services.album_items_add(actor=actor, album=trip, assets=photos)
     album_services.album_items_remove(actor=actor, album=trip, asset_ids=[photos[0].pk])
     album_services.album_move(actor=actor, album=trip, parent=year)
-    link, _ = album_services.share_link_create(actor=actor, album=trip, name="Summer")
-    album_services.share_link_update(actor=actor, link=link, data={"password": "a secret 123"})
+    link, _ = sharing_services.share_link_create(actor=actor, album=trip, name="Summer")
+    sharing_services.share_link_update(actor=actor, link=link, data={"password": "a secret 123"})
 
     said = sentences(audit_page(browser, people["owner"], tenant))
     assert "dave created album ‘Trip’" in said
@@ -341,11 +342,12 @@ def test_operator_actions_in_the_admin_name_the_operator(studio, browser):
     from albums import services as album_services
     from albums.models import ShareLink
     from albums.selectors import Actor
+    from albums.sharing import services as sharing_services
 
     tenant, people = studio
     dave = people["editor"]
     actor = Actor(user=dave, membership=dave.memberships.get(tenant=tenant))
-    link, _ = album_services.share_link_create(
+    link, _ = sharing_services.share_link_create(
         actor=actor, album=album_services.album_create(actor=actor, title="Trip"), name="Summer"
     )
     operator = UserFactory(is_staff=True, is_superuser=True, email="admin@example.com")
