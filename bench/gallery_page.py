@@ -40,15 +40,6 @@ COUNT = int(os.environ.get("BENCH_GALLERY_ASSETS", "10000"))
 REAL = 12
 SERVER_RUNS = 30
 LCP_RUNS = 5
-CHROMIUM = os.environ.get("LUMINA_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 def _photo(seed: int, size: tuple[int, int]) -> bytes:
@@ -265,6 +256,8 @@ def _lcp(session_cookies: Any) -> dict[str, Any]:
     from django.conf import settings
     from playwright.sync_api import sync_playwright
 
+    from tests.browser import launch
+
     cookie = session_cookies[settings.SESSION_COOKIE_NAME].value
     lcps, fcps, transferred, html_done, dom_ready = [], [], [], [], []
     elements: list[str] = []
@@ -276,7 +269,7 @@ def _lcp(session_cookies: Any) -> dict[str, Any]:
         for __ in range(8):
             with urllib.request.urlopen(warm, timeout=30) as answer:  # noqa: S310
                 answer.read()
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = launch(playwright)
         for __ in range(LCP_RUNS):
             context = browser.new_context(viewport={"width": 1366, "height": 900})
             context.add_cookies(

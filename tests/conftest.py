@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -11,7 +10,8 @@ from django.test import Client, TestCase
 from rest_framework.test import APIClient
 
 from accounts.models import Membership, Role, Tenant, User
-from tests.factories import TenantFactory, UserFactory, add_member
+from tests.browser import CHROMIUM, chromium_installed, launch
+from tests.factories import Team, TenantFactory, UserFactory, add_member
 
 
 @pytest.fixture
@@ -58,8 +58,9 @@ def browser() -> Client:
 
 
 @pytest.fixture
-def team(db: None) -> Callable[..., tuple[Tenant, dict[str, User]]]:
-    """A workspace with one member per role: team()[1]["owner"] and so on."""
+def make_team(db: None) -> Callable[..., tuple[Tenant, dict[str, User]]]:
+    """make_team() -> (a new workspace, one member per role): people["owner"] and so on.
+    (``team`` is the ready-made workspace object of tests/factories.py's Team.)"""
 
     def make() -> tuple[Tenant, dict[str, User]]:
         tenant = TenantFactory()
@@ -75,37 +76,50 @@ def team(db: None) -> Callable[..., tuple[Tenant, dict[str, User]]]:
     return make
 
 
+@pytest.fixture
+def team(db: None, media: Path) -> Team:
+    """A workspace with an owner, an editor and a viewer, plus an outsider
+    (tests/factories.py's Team); files go to a fresh ``media`` folder."""
+    return Team()
+
+
+@pytest.fixture
+def other_team(db: None, media: Path) -> Team:
+    """A second, unrelated Team."""
+    return Team()
+
+
 def role_of(tenant: Tenant, user: User) -> str | None:
     found = Membership.objects.filter(tenant=tenant, user=user).first()
     return found.role if found else None
 
 
-CHROMIUM = os.environ.get("LUMINA_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+@pytest.fixture
+def media(settings: Any, tmp_path: Path) -> Path:
+    """A fresh, empty local storage folder for each test (Django's setting_changed
+    signal resets the default storage)."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.MEDIA_ROOT.mkdir()
+    return settings.MEDIA_ROOT
 
 
 @pytest.fixture(scope="session")
 def chromium() -> Iterator[Any]:
     """One Chromium for the whole run, shared by every browser test: Playwright's sync
-    API allows a single running instance per thread. Each test opens its own context."""
-    if not shutil.which(CHROMIUM) and not Path(CHROMIUM).exists():
-        if os.environ.get("CI"):
-            pytest.fail(f"Chromium is missing at {CHROMIUM}; .ci/run installs it")
-        pytest.skip(f"Chromium is not installed at {CHROMIUM}")
+    API allows a single running instance per thread. Each test opens its own context.
+    A missing Chromium fails the browser tests (CI installs it): it never skips them."""
+    if not chromium_installed():
+        pytest.fail(
+            f"Chromium is missing at {CHROMIUM} (set LUMINA_CHROMIUM or install it; "
+            ".ci/run installs it): the browser tests cannot run"
+        )
     # Playwright keeps an event loop in this thread; the tests still call the ORM
     # synchronously between browser steps, which is safe here (one thread, no awaits).
     os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = launch(playwright)
         try:
             yield browser
         finally:

@@ -8,15 +8,9 @@ from rest_framework.test import APIClient
 
 from accounts import services
 from accounts.models import ApiToken, hash_token
-from tests.factories import TenantFactory, UserFactory, add_member
+from tests.factories import TenantFactory, UserFactory, add_member, bearer
 
 pytestmark = pytest.mark.django_db
-
-
-def bearer(raw: str) -> APIClient:
-    client = APIClient(enforce_csrf_checks=True)
-    client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
-    return client
 
 
 def test_token_authenticates_in_its_own_workspace_without_session_or_csrf():

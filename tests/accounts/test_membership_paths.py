@@ -64,9 +64,9 @@ def role_changes(seen: list[tuple[str, dict[str, Any]]]) -> list[dict[str, Any]]
 
 @pytest.mark.django_db
 def test_role_changed_has_one_payload_shape_from_every_path(
-    team, sso_claims, emitted, django_capture_on_commit_callbacks
+    make_team, sso_claims, emitted, django_capture_on_commit_callbacks
 ):
-    tenant, people = team()
+    tenant, people = make_team()
     claims = sso_claims(tenant)
     owner = Membership.objects.get(tenant=tenant, user=people["owner"])
 
@@ -175,9 +175,9 @@ def test_sso_never_takes_the_last_owner_away(
 
 @pytest.mark.django_db
 def test_account_deletion_hands_over_with_the_same_audit_entry(
-    team, emitted, django_capture_on_commit_callbacks
+    make_team, emitted, django_capture_on_commit_callbacks
 ):
-    tenant, people = team()
+    tenant, people = make_team()
     heir = people["editor"]
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -192,9 +192,9 @@ def test_account_deletion_hands_over_with_the_same_audit_entry(
 
 @pytest.mark.django_db
 def test_account_deletion_deletes_the_workspace_when_the_heir_has_left(
-    team, emitted, django_capture_on_commit_callbacks
+    make_team, emitted, django_capture_on_commit_callbacks
 ):
-    tenant, people = team()
+    tenant, people = make_team()
     Membership.objects.filter(tenant=tenant, user=people["editor"]).delete()
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -206,8 +206,8 @@ def test_account_deletion_deletes_the_workspace_when_the_heir_has_left(
 
 
 @pytest.mark.django_db
-def test_account_deletion_keeps_a_workspace_someone_else_came_to_own(team):
-    tenant, people = team()
+def test_account_deletion_keeps_a_workspace_someone_else_came_to_own(make_team):
+    tenant, people = make_team()
     Membership.objects.filter(tenant=tenant, user=people["admin"]).update(role=Role.OWNER)
 
     gdpr.account_delete(user=people["owner"], plan={str(tenant.pk): gdpr.DELETE})

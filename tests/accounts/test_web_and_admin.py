@@ -43,8 +43,8 @@ def test_home_needs_sign_in_and_shows_the_workspace(browser):
     assert "Kartika&#x27;s photos" in page
 
 
-def test_workspace_switcher_only_switches_to_own_workspaces(browser, team):
-    tenant, people = team()
+def test_workspace_switcher_only_switches_to_own_workspaces(browser, make_team):
+    tenant, people = make_team()
     stranger = UserFactory()
     browser.force_login(people["editor"])
     browser.post(reverse("workspace-switch"), {"tenant": tenant.pk})
@@ -55,8 +55,8 @@ def test_workspace_switcher_only_switches_to_own_workspaces(browser, team):
     assert tenant.name not in browser.get(reverse("home")).content.decode()
 
 
-def test_members_page_invites_changes_roles_and_escapes_names(browser, team):
-    tenant, people = team()
+def test_members_page_invites_changes_roles_and_escapes_names(browser, make_team):
+    tenant, people = make_team()
     people["viewer"].display_name = "<script>alert(1)</script>"
     people["viewer"].save()
     browser.force_login(people["owner"])
@@ -90,8 +90,8 @@ def test_members_page_invites_changes_roles_and_escapes_names(browser, team):
     assert role_of(tenant, people["owner"]) == Role.OWNER
 
 
-def test_viewer_sees_members_but_cannot_manage(browser, team):
-    tenant, people = team()
+def test_viewer_sees_members_but_cannot_manage(browser, make_team):
+    tenant, people = make_team()
     browser.force_login(people["viewer"])
     browser.post(reverse("workspace-switch"), {"tenant": tenant.pk})
     page = browser.get(reverse("workspace-members")).content.decode()
@@ -101,8 +101,8 @@ def test_viewer_sees_members_but_cannot_manage(browser, team):
     assert role_of(tenant, people["editor"]) == Role.EDITOR
 
 
-def test_accepting_an_invitation_in_the_browser(browser, team):
-    tenant, people = team()
+def test_accepting_an_invitation_in_the_browser(browser, make_team):
+    tenant, people = make_team()
     browser.force_login(people["owner"])
     browser.post(reverse("workspace-switch"), {"tenant": tenant.pk})
     browser.post(

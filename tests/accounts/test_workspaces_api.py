@@ -63,8 +63,8 @@ def test_switching_workspace_changes_me_and_is_refused_for_strangers(api, user):
     assert response.status_code == 404
 
 
-def test_another_workspaces_ids_are_404_everywhere(api_for, team):
-    tenant, people = team()
+def test_another_workspaces_ids_are_404_everywhere(api_for, make_team):
+    tenant, people = make_team()
     outsider = UserFactory()
     client = api_for(outsider)
     owner_id = people["owner"].pk
@@ -85,8 +85,8 @@ def test_another_workspaces_ids_are_404_everywhere(api_for, team):
     assert role_of(tenant, people["owner"]) == Role.OWNER
 
 
-def test_members_list_is_bounded_in_queries(api_for, team, django_assert_max_num_queries):
-    tenant, people = team()
+def test_members_list_is_bounded_in_queries(api_for, make_team, django_assert_max_num_queries):
+    tenant, people = make_team()
     for _ in range(10):
         Membership.objects.create(tenant=tenant, user=UserFactory(), role=Role.VIEWER)
     client = api_for(people["viewer"])
@@ -96,8 +96,8 @@ def test_members_list_is_bounded_in_queries(api_for, team, django_assert_max_num
     assert len(response.json()["results"]) == 14
 
 
-def test_invitation_round_trip_by_email(api_for, team):
-    tenant, people = team()
+def test_invitation_round_trip_by_email(api_for, make_team):
+    tenant, people = make_team()
     admin = api_for(people["admin"])
     response = admin.post(
         f"/api/v1/tenants/{tenant.pk}/invitations/",
@@ -121,8 +121,8 @@ def test_invitation_round_trip_by_email(api_for, team):
     assert again.json()["error"]["code"] == "invitation_invalid"
 
 
-def test_invitation_for_someone_else_cannot_be_used(api_for, team):
-    tenant, people = team()
+def test_invitation_for_someone_else_cannot_be_used(api_for, make_team):
+    tenant, people = make_team()
     api_for(people["owner"]).post(
         f"/api/v1/tenants/{tenant.pk}/invitations/", {"email": "hana@example.com"}, format="json"
     )
@@ -134,9 +134,9 @@ def test_invitation_for_someone_else_cannot_be_used(api_for, team):
     assert role_of(tenant, mallory) is None
 
 
-def test_invitation_opens_closed_sign_up_for_that_person(team, settings, api_for, browser):
+def test_invitation_opens_closed_sign_up_for_that_person(make_team, settings, api_for, browser):
     settings.LUMINA_SIGNUP_OPEN = False
-    tenant, people = team()
+    tenant, people = make_team()
     api_for(people["owner"]).post(
         f"/api/v1/tenants/{tenant.pk}/invitations/",
         {"email": "indah@example.com", "role": "viewer"},
@@ -159,8 +159,8 @@ def test_invitation_opens_closed_sign_up_for_that_person(team, settings, api_for
     assert indah.role == Role.VIEWER
 
 
-def test_viewer_and_editor_cannot_invite(api_for, team):
-    tenant, people = team()
+def test_viewer_and_editor_cannot_invite(api_for, make_team):
+    tenant, people = make_team()
     for role in ("viewer", "editor"):
         response = api_for(people[role]).post(
             f"/api/v1/tenants/{tenant.pk}/invitations/",
@@ -173,8 +173,8 @@ def test_viewer_and_editor_cannot_invite(api_for, team):
     assert mail.outbox == []
 
 
-def test_admin_cannot_invite_an_owner_but_owner_can(api_for, team):
-    tenant, people = team()
+def test_admin_cannot_invite_an_owner_but_owner_can(api_for, make_team):
+    tenant, people = make_team()
     url = f"/api/v1/tenants/{tenant.pk}/invitations/"
     assert (
         api_for(people["admin"])
@@ -190,8 +190,8 @@ def test_admin_cannot_invite_an_owner_but_owner_can(api_for, team):
     )
 
 
-def test_inviting_an_existing_member_is_a_conflict(api_for, team):
-    tenant, people = team()
+def test_inviting_an_existing_member_is_a_conflict(api_for, make_team):
+    tenant, people = make_team()
     response = api_for(people["owner"]).post(
         f"/api/v1/tenants/{tenant.pk}/invitations/",
         {"email": people["viewer"].email.upper()},
@@ -201,8 +201,8 @@ def test_inviting_an_existing_member_is_a_conflict(api_for, team):
     assert response.json()["error"]["code"] == "already_member"
 
 
-def test_withdrawn_invitation_no_longer_works(api_for, team):
-    tenant, people = team()
+def test_withdrawn_invitation_no_longer_works(api_for, make_team):
+    tenant, people = make_team()
     owner = api_for(people["owner"])
     inv = owner.post(
         f"/api/v1/tenants/{tenant.pk}/invitations/", {"email": "j@example.com"}, format="json"
@@ -216,8 +216,8 @@ def test_withdrawn_invitation_no_longer_works(api_for, team):
     )
 
 
-def test_admin_changes_roles_of_editors_and_viewers(api_for, team):
-    tenant, people = team()
+def test_admin_changes_roles_of_editors_and_viewers(api_for, make_team):
+    tenant, people = make_team()
     response = api_for(people["admin"]).patch(
         members_url(tenant, people["viewer"].pk), {"role": "editor"}, format="json"
     )
@@ -225,8 +225,8 @@ def test_admin_changes_roles_of_editors_and_viewers(api_for, team):
     assert role_of(tenant, people["viewer"]) == Role.EDITOR
 
 
-def test_admin_cannot_demote_or_remove_owner(api_for, team):
-    tenant, people = team()
+def test_admin_cannot_demote_or_remove_owner(api_for, make_team):
+    tenant, people = make_team()
     admin = api_for(people["admin"])
     assert (
         admin.patch(
@@ -245,8 +245,8 @@ def test_admin_cannot_demote_or_remove_owner(api_for, team):
     assert role_of(tenant, people["viewer"]) == Role.VIEWER
 
 
-def test_viewer_cannot_change_roles_or_remove_others(api_for, team):
-    tenant, people = team()
+def test_viewer_cannot_change_roles_or_remove_others(api_for, make_team):
+    tenant, people = make_team()
     viewer = api_for(people["viewer"])
     assert (
         viewer.patch(
@@ -258,8 +258,8 @@ def test_viewer_cannot_change_roles_or_remove_others(api_for, team):
     assert role_of(tenant, people["editor"]) == Role.EDITOR
 
 
-def test_last_owner_can_neither_leave_nor_be_demoted(api_for, team):
-    tenant, people = team()
+def test_last_owner_can_neither_leave_nor_be_demoted(api_for, make_team):
+    tenant, people = make_team()
     owner = api_for(people["owner"])
     response = owner.patch(
         members_url(tenant, people["owner"].pk), {"role": "admin"}, format="json"
@@ -283,8 +283,8 @@ def test_last_owner_can_neither_leave_nor_be_demoted(api_for, team):
     assert role_of(tenant, people["owner"]) is None
 
 
-def test_members_may_leave(api_for, team):
-    tenant, people = team()
+def test_members_may_leave(api_for, make_team):
+    tenant, people = make_team()
     assert (
         api_for(people["viewer"]).delete(members_url(tenant, people["viewer"].pk)).status_code
         == 204
@@ -292,8 +292,8 @@ def test_members_may_leave(api_for, team):
     assert role_of(tenant, people["viewer"]) is None
 
 
-def test_unknown_role_is_refused(api_for, team):
-    tenant, people = team()
+def test_unknown_role_is_refused(api_for, make_team):
+    tenant, people = make_team()
     response = api_for(people["owner"]).patch(
         members_url(tenant, people["viewer"].pk), {"role": "god"}, format="json"
     )
@@ -301,8 +301,8 @@ def test_unknown_role_is_refused(api_for, team):
     assert response.json()["error"]["code"] == "invalid"
 
 
-def test_rename_workspace_needs_admin(api_for, team):
-    tenant, people = team()
+def test_rename_workspace_needs_admin(api_for, make_team):
+    tenant, people = make_team()
     url = f"/api/v1/tenants/{tenant.pk}/"
     assert api_for(people["editor"]).patch(url, {"name": "Nope"}, format="json").status_code == 403
     assert (

@@ -9,12 +9,11 @@ from django.core import mail
 from django.utils import timezone
 
 from accounts import services as account_services
-from accounts.tenancy import SESSION_KEY
 from albums import services
 from albums.models import Album, AlbumItem, AlbumShare
 from albums.services import Placement
 
-from .conftest import set_fields
+from .conftest import login, set_fields
 
 pytestmark = pytest.mark.django_db
 
@@ -24,19 +23,9 @@ def client_for(api_for):
     """An API client acting in ``tenant`` (its current workspace) as ``user``."""
 
     def make(user, tenant):
-        client = api_for(user)
-        client.force_login(user)
-        session = client.session
-        session[SESSION_KEY] = tenant.pk
-        session.save()
-        return client
+        return login(api_for(user), user, tenant)
 
     return make
-
-
-@pytest.fixture
-def editor_api(team, client_for):
-    return client_for(team.editor, team.tenant)
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ onto albums (re-parenting, cycles refused) and reordering inside an album."""
 from __future__ import annotations
 
 import os
-import shutil
 from collections.abc import Iterator
 from typing import Any
 
@@ -15,23 +14,11 @@ from django.test import Client
 
 from albums import selectors, services
 from albums.models import Album, AlbumItem
+from tests.factories import Team, upload
 
-from .conftest import Team, login, upload
+from .conftest import login
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(not shutil.which(CHROMIUM), reason="Chromium is not installed"),
-]
+pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(autouse=True)

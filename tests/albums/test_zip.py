@@ -10,7 +10,6 @@ from datetime import UTC, datetime
 import pytest
 from django.http import StreamingHttpResponse
 
-from accounts.tenancy import SESSION_KEY
 from albums import services, zipstream
 from gallery import storage
 from gallery.strip import strip_jpeg
@@ -19,16 +18,6 @@ from tests import images
 from .conftest import login, read_zip, set_fields
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def editor_api(team, api_for):
-    client = api_for(team.editor)
-    client.force_login(team.editor)
-    session = client.session
-    session[SESSION_KEY] = team.tenant.pk
-    session.save()
-    return client
 
 
 def original(asset) -> bytes:

@@ -188,8 +188,8 @@ def test_usage_counts_originals_and_renditions_apart(editor, upload, api_for):
     assert StorageUsage.objects.get().total_bytes == usage["total_bytes"]
 
 
-def test_viewer_cannot_upload(api_for, team, media):
-    tenant, people = team()
+def test_viewer_cannot_upload(api_for, make_team, media):
+    tenant, people = make_team()
     client = api_for(people["viewer"])
     assert client.post(f"/api/v1/tenants/{tenant.pk}/switch/").status_code == 200
     handle = io.BytesIO(images.jpeg())

@@ -165,8 +165,8 @@ def test_favourite_and_tag_filters(browser, editor, upload):
     assert len(_tiles(browser.get(reverse("home") + "?tag=other").content.decode())) == 0
 
 
-def test_viewers_get_no_upload_or_bulk_edit_controls(browser, team, media, api_for, upload):
-    tenant, people = team()
+def test_viewers_get_no_upload_or_bulk_edit_controls(browser, make_team, media, api_for, upload):
+    tenant, people = make_team()
     editor = people["editor"]
     client = api_for(editor)
     client.post("/workspaces/switch/", {"tenant": tenant.pk})
@@ -244,8 +244,8 @@ def test_asset_page_favourite_trash_and_restore(browser, editor, upload):
     assert Asset.objects.get(pk=asset_id).deleted_at is None
 
 
-def test_viewers_cannot_edit_and_outsiders_get_404(browser, team, media, upload):
-    _tenant, people = team()
+def test_viewers_cannot_edit_and_outsiders_get_404(browser, make_team, media, upload):
+    _tenant, people = make_team()
     owner = people["owner"]
     membership = membership_of(owner)  # personal workspace of the owner
     asset_id = upload(owner, images.jpeg()).json()["id"]

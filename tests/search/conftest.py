@@ -1,11 +1,9 @@
 from __future__ import annotations
 
 import hashlib
-import io
 import itertools
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,9 +12,10 @@ from rest_framework.test import APIClient
 from accounts.models import Membership, Role
 from accounts.tenancy import SESSION_KEY
 from gallery import services as gallery_services
-from gallery.models import Asset, Status
+from gallery.models import Asset, AssetTag, Status
 from search import services
-from tests.factories import UserFactory, add_member
+from tests.factories import MembershipFactory, UserFactory, post_asset
+from tests.factories import personal_membership as personal
 
 _counter = itertools.count(1)
 BASE_TIME = datetime(2024, 1, 1, tzinfo=UTC)
@@ -45,15 +44,10 @@ def make_asset(membership: Membership, **fields: Any) -> Asset:
     defaults.update(fields)
     asset = Asset.objects.create(**defaults)
     if tags:
-        gallery_services._add_tags(
-            [asset], gallery_services.tags_ensure(tenant_id=membership.tenant_id, names=tags)
-        )
+        found = gallery_services.tags_ensure(tenant_id=membership.tenant_id, names=tags)
+        AssetTag.objects.bulk_create([AssetTag(asset=asset, tag=tag) for tag in found])
     services.documents_refresh(asset_ids=[asset.pk])
     return asset
-
-
-def personal(user: Any) -> Membership:
-    return Membership.objects.select_related("tenant", "user").get(user=user, tenant__personal=True)
 
 
 @pytest.fixture
@@ -73,7 +67,7 @@ def join() -> Callable[..., Membership]:
     """join(ws, role) -> a new user's membership in that workspace."""
 
     def make(membership: Membership, role: str = Role.EDITOR) -> Membership:
-        added = add_member(membership.tenant, UserFactory(), role)
+        added = MembershipFactory(tenant=membership.tenant, role=role)
         return Membership.objects.select_related("tenant", "user").get(pk=added.pk)
 
     return make
@@ -94,22 +88,11 @@ def client_in(api_for: Callable[[Any], APIClient]) -> Callable[[Membership], API
 
 
 @pytest.fixture
-def media(settings: Any, tmp_path: Path) -> Path:
-    """A fresh, empty local storage folder for each test."""
-    settings.MEDIA_ROOT = tmp_path / "media"
-    settings.MEDIA_ROOT.mkdir()
-    return settings.MEDIA_ROOT
-
-
-@pytest.fixture
 def upload_as(client_in: Callable[[Membership], APIClient], media: Any) -> Callable[..., Any]:
     """upload_as(membership, data, name, **fields) -> the asset's JSON, processed."""
 
     def send(membership: Membership, data: bytes, name: str = "photo.jpg", **fields: Any) -> Any:
-        handle = io.BytesIO(data)
-        handle.name = name
-        client = client_in(membership)
-        response = client.post("/api/v1/assets/", {"file": handle, **fields}, format="multipart")
+        response = post_asset(client_in(membership), data, name, **fields)
         assert response.status_code in (200, 201), response.json()
         return response.json()
 

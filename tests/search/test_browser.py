@@ -15,7 +15,7 @@ from gallery import services as gallery_services
 from tests import images
 from tests.factories import UserFactory
 from tests.search.conftest import personal
-from tests.ui.conftest import new_page, ui_media  # noqa: F401 - fixtures
+from tests.ui.conftest import new_page  # noqa: F401 - fixtures
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
@@ -33,7 +33,7 @@ def _upload(membership, seed, title, **exif):
 
 
 @pytest.fixture
-def library(ui_media):  # noqa: F811 - the fixture imported above
+def library(media):
     user = UserFactory()
     ws = personal(user)
     _upload(ws, 1, "Volcano crater", gps=(-6.9175, 107.6191, 700.0), taken=datetime(2019, 5, 1))

@@ -1,12 +1,10 @@
 from __future__ import annotations
 
-import io
-from pathlib import Path
-
 import pytest
 from django.core.cache import cache
 
 from tests import images
+from tests.factories import post_asset
 
 
 @pytest.fixture(autouse=True)
@@ -18,22 +16,12 @@ def _fresh_cache():
 
 
 @pytest.fixture
-def media(settings, tmp_path) -> Path:  # type: ignore[no-untyped-def]
-    settings.MEDIA_ROOT = tmp_path / "media"
-    settings.MEDIA_ROOT.mkdir()
-    return settings.MEDIA_ROOT
-
-
-@pytest.fixture
 def upload_as(api_for, media):  # type: ignore[no-untyped-def]
     """upload_as(user, title=..., seed=...) -> asset id (through the API)."""
 
     def send(user, seed: int = 0, **fields):  # type: ignore[no-untyped-def]
-        handle = io.BytesIO(images.jpeg(seed=seed))
-        handle.name = fields.pop("name", "photo.jpg")
-        response = api_for(user).post(
-            "/api/v1/assets/", {"file": handle, **fields}, format="multipart"
-        )
+        name = fields.pop("name", "photo.jpg")
+        response = post_asset(api_for(user), images.jpeg(seed=seed), name, **fields)
         assert response.status_code in (200, 201), response.content
         return response.json()["id"]
 

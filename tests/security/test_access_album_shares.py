@@ -21,7 +21,8 @@ from albums.selectors import Actor
 from gallery.models import Asset
 from lumina.core.errors import NotFound
 from tests import images
-from tests.albums.conftest import Team, read_zip, upload
+from tests.albums.conftest import read_zip
+from tests.factories import Team, upload
 
 pytestmark = pytest.mark.django_db
 

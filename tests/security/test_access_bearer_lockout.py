@@ -10,8 +10,8 @@ import secrets
 import pytest
 from django.conf import settings
 
-from accounts import lockout, services
-from tests.factories import UserFactory
+from accounts import lockout
+from tests.factories import ApiTokenFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 NAT = "198.51.100.20"
@@ -27,7 +27,7 @@ def stale() -> str:
 
 def test_a_few_stale_tokens_behind_one_address_lock_only_themselves(client):
     user = UserFactory()
-    _, raw = services.api_token_create(user=user, tenant=user.memberships.get().tenant, name="t")
+    raw = ApiTokenFactory(user=user, name="t").raw
     limit = settings.AXES_FAILURE_LIMIT
     olds = [stale() for _ in range(3)]
     for old in olds:  # three scripts still using revoked tokens, retrying
@@ -41,7 +41,7 @@ def test_a_few_stale_tokens_behind_one_address_lock_only_themselves(client):
 
 def test_guessing_many_tokens_locks_the_address(client):
     user = UserFactory()
-    _, raw = services.api_token_create(user=user, tenant=user.memberships.get().tenant, name="t")
+    raw = ApiTokenFactory(user=user, name="t").raw
     guesses = settings.AXES_FAILURE_LIMIT * lockout.BEARER_IP_FACTOR
     for _ in range(guesses):
         assert me(client, stale()).status_code == 401

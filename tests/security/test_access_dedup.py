@@ -21,7 +21,7 @@ from gallery import services as gallery_services
 from gallery import storage
 from gallery.models import Asset, StorageUsage
 from tests import images
-from tests.albums.conftest import Team, upload
+from tests.factories import upload
 
 pytestmark = pytest.mark.django_db
 
@@ -38,11 +38,6 @@ def post_file(client: APIClient, url: str, data: bytes, **fields):  # type: igno
     handle.name = "again.jpg"
     with TestCase.captureOnCommitCallbacks(execute=True):
         return client.post(url, {"file": handle, **fields}, format="multipart")
-
-
-@pytest.fixture
-def team(media):  # type: ignore[no-untyped-def]
-    return Team()
 
 
 def shape(response) -> tuple[int, set[str]]:  # type: ignore[no-untyped-def]

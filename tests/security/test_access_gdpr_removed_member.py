@@ -13,9 +13,9 @@ from django.core.files.storage import default_storage
 
 from accounts import gdpr
 from accounts import services as account_services
-from accounts.models import DataExport, Membership
+from accounts.models import DataExport
 from albums import services as album_services
-from tests.albums.conftest import Team, upload
+from tests.factories import Team, personal_membership, upload
 
 pytestmark = pytest.mark.django_db
 
@@ -45,7 +45,7 @@ def test_a_removed_members_export_keeps_their_own_data_only(media, api_for):
     )
     assert renamed.status_code == 200
     personal = upload(
-        Membership.objects.select_related("tenant", "user").get(user=leaver, tenant__personal=True),
+        personal_membership(leaver),
         seed=93,
         title="holiday at home",
     )

@@ -18,7 +18,7 @@ from accounts import scopes, services
 from albums import services as album_services
 from albums.selectors import Actor
 from tests import images
-from tests.albums.conftest import upload
+from tests.factories import upload
 
 pytestmark = pytest.mark.django_db
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "security.md"
@@ -79,7 +79,7 @@ def test_the_docs_show_the_table_of_the_code():
 
 @pytest.fixture
 def album_world(media):  # type: ignore[no-untyped-def]
-    from tests.albums.conftest import Team
+    from tests.factories import Team
 
     team = Team()
     editor = team.membership("editor")

@@ -19,7 +19,7 @@ from django.core.servers.basehttp import ThreadedWSGIServer, WSGIRequestHandler
 
 from albums.models import AccessKind, ShareAccess
 from albums.sharing import services as sharing_services
-from tests.albums.conftest import Team
+from tests.factories import Team
 from tests.helpers import free_port
 
 pytestmark = pytest.mark.django_db(transaction=True)

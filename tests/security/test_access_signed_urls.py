@@ -13,7 +13,7 @@ import pytest
 from gallery import services as gallery_services
 from gallery import signing
 from gallery.models import Asset, Visibility
-from tests.albums.conftest import Team, upload
+from tests.factories import Team, upload
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -25,11 +25,6 @@ def fetch(base: str, url: str) -> int:
             return int(response.status)
     except urllib.error.HTTPError as error:
         return int(error.code)
-
-
-@pytest.fixture
-def team(media):  # type: ignore[no-untyped-def]
-    return Team()
 
 
 def public_asset(team: Team, seed: int) -> Asset:

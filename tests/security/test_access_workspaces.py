@@ -5,20 +5,12 @@ request about a workspace applies that workspace's IP lists, whatever the curren
 from __future__ import annotations
 
 import pytest
-from rest_framework.test import APIClient
 
-from accounts import services
 from accounts.ipfilter import refresh_tenants_with_rules
 from accounts.models import Invitation, Membership, Role, Tenant, User
-from tests.factories import TenantFactory, UserFactory, add_member
+from tests.factories import ApiTokenFactory, TenantFactory, UserFactory, add_member, bearer
 
 pytestmark = pytest.mark.django_db
-
-
-def bearer(raw: str) -> APIClient:
-    client = APIClient(enforce_csrf_checks=True)
-    client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
-    return client
 
 
 def two_workspaces() -> tuple[User, Tenant, Tenant, User]:
@@ -35,7 +27,7 @@ def two_workspaces() -> tuple[User, Tenant, Tenant, User]:
 def test_a_token_does_not_reach_another_workspace_of_its_user():
     # given a token bound to A with every scope, including admin
     owner, a, b, colleague = two_workspaces()
-    _, raw = services.api_token_create(user=owner, tenant=a, name="ci", scopes=None)
+    raw = ApiTokenFactory(user=owner, tenant=a, name="ci").raw
     client = bearer(raw)
     # then everything about B looks missing, exactly like a workspace that does not exist
     missing = bearer(raw).get("/api/v1/tenants/999999/")
@@ -78,7 +70,7 @@ def test_a_token_does_not_reach_another_workspace_of_its_user():
 
 def test_a_token_lists_only_its_own_workspace():
     owner, a, _b, _ = two_workspaces()
-    _, raw = services.api_token_create(user=owner, tenant=a, name="ci", scopes=None)
+    raw = ApiTokenFactory(user=owner, tenant=a, name="ci").raw
     listed = bearer(raw).get("/api/v1/tenants/").json()["results"]
     assert [t["id"] for t in listed] == [a.pk]
     me = bearer(raw).get("/api/v1/me/").json()
@@ -88,7 +80,7 @@ def test_a_token_lists_only_its_own_workspace():
 
 def test_creating_a_workspace_needs_a_session(api_for):
     owner, a, _, _ = two_workspaces()
-    _, raw = services.api_token_create(user=owner, tenant=a, name="ci", scopes=None)
+    raw = ApiTokenFactory(user=owner, tenant=a, name="ci").raw
     before = Tenant.objects.count()
     refused = bearer(raw).post("/api/v1/tenants/", {"name": "Shadow"}, format="json")
     assert refused.status_code == 403, refused.content
@@ -137,7 +129,7 @@ def test_the_workspace_in_the_path_applies_its_allowlist(api_for):
 def test_a_token_of_an_allowlisted_workspace_is_refused_outside(api_for):
     owner, a, _b, _ = two_workspaces()
     allow_only(a, "10.0.0.0/8")
-    _, raw = services.api_token_create(user=owner, tenant=a, name="ci", scopes=None)
+    raw = ApiTokenFactory(user=owner, tenant=a, name="ci").raw
     refused = bearer(raw).get("/api/v1/assets/")
     assert refused.status_code == 403
     assert refused.json()["error"]["code"] == "ip_not_allowed"

@@ -19,8 +19,7 @@ from django.urls import reverse
 
 from accounts import audit, services
 from accounts.models import ApiToken
-from tests import images
-from tests.factories import PASSWORD, UserFactory
+from tests.factories import PASSWORD, AssetFactory, UserFactory, membership_of
 from tests.security.conftest import LOGIN
 from tests.security.helpers import code_for, force_login_verified, totp_device
 
@@ -35,8 +34,8 @@ def events(**filters) -> list[str]:
     ]
 
 
-def test_model_changes_are_recorded_with_their_workspace(api_for, team, upload_as):
-    tenant, people = team()
+def test_model_changes_are_recorded_with_their_workspace(api_for, make_team, upload_as):
+    tenant, people = make_team()
     owner = people["owner"]
     api_for(owner).patch(f"/api/v1/tenants/{tenant.pk}/", {"name": "Renamed"}, format="json")
     api_for(owner).patch(
@@ -82,9 +81,9 @@ def test_lockout_is_recorded(browser):
     assert "auth.lockout" in events(actor=user)
 
 
-def test_owners_read_and_export_their_workspace_trail_only(browser, team, api_for):
-    tenant, people = team()
-    other_tenant, _ = team()
+def test_owners_read_and_export_their_workspace_trail_only(browser, make_team, api_for):
+    tenant, people = make_team()
+    other_tenant, _ = make_team()
     api_for(people["owner"]).patch(
         f"/api/v1/tenants/{tenant.pk}/", {"name": "Ours <b>bold</b>"}, format="json"
     )
@@ -122,8 +121,8 @@ def test_owners_read_and_export_their_workspace_trail_only(browser, team, api_fo
     assert "audit.exported" in events(actor=people["owner"])
 
 
-def test_csv_export_defuses_formulas(team, api_for, browser):
-    tenant, people = team()
+def test_csv_export_defuses_formulas(make_team, api_for, browser):
+    tenant, people = make_team()
     api_for(people["owner"]).patch(
         f"/api/v1/tenants/{tenant.pk}/", {"name": "=HYPERLINK(1)"}, format="json"
     )
@@ -197,10 +196,10 @@ def test_no_secret_reaches_the_audit_trail_or_the_logs(browser, api, caplog):
 
 
 @pytest.fixture
-def studio(team, media):  # type: ignore[no-untyped-def]
+def studio(make_team, media):  # type: ignore[no-untyped-def]
     """A workspace whose people have names: alice (owner), bob (admin), carol (viewer),
     dave (editor)."""
-    tenant, people = team()
+    tenant, people = make_team()
     for role, name in (
         ("owner", "alice"),
         ("admin", "bob"),
@@ -225,15 +224,15 @@ def api_in(user, tenant, ip="127.0.0.1"):  # type: ignore[no-untyped-def]
 
 
 def upload(tenant, user, seed, **fields):  # type: ignore[no-untyped-def]
-    from gallery import services as gallery_services
-
-    asset, _ = gallery_services.asset_upload(
-        membership=user.memberships.get(tenant=tenant),
-        fileobj=io.BytesIO(images.jpeg(seed=seed)),
+    return AssetFactory(
+        membership=membership_of(user, tenant),
+        seed=seed,
+        width=640,
+        height=480,
         filename=f"photo-{seed}.jpg",
+        process=False,
         **fields,
     )
-    return asset
 
 
 def audit_page(browser, user, tenant, query=""):  # type: ignore[no-untyped-def]
@@ -428,9 +427,9 @@ def test_a_change_through_a_token_names_the_token_and_the_address(studio, browse
     )
 
 
-def test_members_security_events_show_in_their_workspaces_only(studio, team, browser):
+def test_members_security_events_show_in_their_workspaces_only(studio, make_team, browser):
     tenant, people = studio
-    other, _ = team()
+    other, _ = make_team()
     carol = people["viewer"]
     browser.post(LOGIN, {"login": carol.email, "password": "wrong wrong wrong"})
     browser.post(LOGIN, {"login": carol.email, "password": PASSWORD})

@@ -130,8 +130,8 @@ class World:
 
 
 @pytest.fixture
-def world(team, media, settings) -> World:  # type: ignore[no-untyped-def]
-    tenant, people = team()
+def world(make_team, media, settings) -> World:  # type: ignore[no-untyped-def]
+    tenant, people = make_team()
     return World(
         tenant, people["owner"], people["editor"], people["viewer"], UserFactory(), settings
     )

@@ -84,9 +84,9 @@ def test_expired_exports_are_purged(user, media):
     assert export.file == ""
 
 
-def test_deletion_needs_confirmation_and_waits_for_the_grace_period(browser, team, settings):
+def test_deletion_needs_confirmation_and_waits_for_the_grace_period(browser, make_team, settings):
     settings.LUMINA_DELETION_GRACE_DAYS = 14
-    tenant, people = team()
+    tenant, people = make_team()
     owner = people["owner"]
     browser.force_login(owner)
     # wrong confirmation, then wrong password: nothing scheduled
@@ -137,8 +137,8 @@ def test_deletion_needs_confirmation_and_waits_for_the_grace_period(browser, tea
     assert account_deletions_execute_task.delay().get() == 0
 
 
-def test_deleting_a_sole_owned_workspace_and_cancelling(browser, team, upload_as):
-    tenant, people = team()
+def test_deleting_a_sole_owned_workspace_and_cancelling(browser, make_team, upload_as):
+    tenant, people = make_team()
     owner = people["owner"]
     browser.force_login(owner)
     browser.post(
@@ -167,8 +167,8 @@ def test_deleting_a_sole_owned_workspace_and_cancelling(browser, team, upload_as
     assert User.objects.filter(pk=people["editor"].pk).exists()
 
 
-def test_a_plan_must_cover_every_sole_owned_shared_workspace(team):
-    tenant, people = team()
+def test_a_plan_must_cover_every_sole_owned_shared_workspace(make_team):
+    tenant, people = make_team()
     from lumina.core.errors import LuminaError
 
     with pytest.raises(LuminaError):

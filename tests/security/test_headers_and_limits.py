@@ -200,8 +200,8 @@ def test_site_block_and_allow_lists(client, settings):
     )
 
 
-def test_workspace_ip_lists_apply_to_pages_api_and_tokens(browser, team):
-    tenant, people = team()
+def test_workspace_ip_lists_apply_to_pages_api_and_tokens(browser, make_team):
+    tenant, people = make_team()
     owner_membership = tenant.memberships.get(role="owner")
     services.tenant_security_update(
         actor_membership=owner_membership,
@@ -236,8 +236,8 @@ def test_workspace_ip_lists_apply_to_pages_api_and_tokens(browser, team):
     assert browser.get("/", REMOTE_ADDR="198.51.100.1").status_code == 200
 
 
-def test_owners_cannot_lock_themselves_out_and_only_owners_edit(team):
-    tenant, _people = team()
+def test_owners_cannot_lock_themselves_out_and_only_owners_edit(make_team):
+    tenant, _people = make_team()
     from lumina.core.errors import LuminaError
 
     owner = tenant.memberships.get(role="owner")

@@ -7,8 +7,7 @@ import pytest
 from axes.models import AccessAttempt
 from django.urls import reverse
 
-from accounts import services
-from tests.factories import PASSWORD, UserFactory
+from tests.factories import PASSWORD, ApiTokenFactory, UserFactory
 from tests.security.conftest import LOGIN
 from tests.security.helpers import force_login_verified, next_code, totp_device
 
@@ -92,7 +91,7 @@ def test_wrong_second_factor_codes_count_and_lock(browser):
 def test_a_failing_bearer_token_is_locked_out_after_the_limit(client):
     """Per token prefix and address; the address as a whole: test_access_bearer_lockout."""
     user = UserFactory()
-    _, raw = services.api_token_create(user=user, tenant=user.memberships.get().tenant, name="t")
+    raw = ApiTokenFactory(user=user, name="t").raw
     for _ in range(4):
         response = client.get("/api/v1/me/", HTTP_AUTHORIZATION="Bearer lum_guess")
         assert response.status_code == 401

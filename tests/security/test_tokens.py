@@ -16,15 +16,9 @@ from rest_framework.test import APIClient
 from accounts import services
 from accounts.models import ApiToken, Tenant, hash_token
 from tests import images
-from tests.factories import UserFactory
+from tests.factories import UserFactory, bearer
 
 pytestmark = pytest.mark.django_db
-
-
-def bearer(raw: str) -> APIClient:
-    client = APIClient(enforce_csrf_checks=True)
-    client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
-    return client
 
 
 def personal(user) -> Tenant:

@@ -149,8 +149,8 @@ def test_staff_without_a_verified_second_factor_stay_out_of_the_admin(browser):
     assert browser.get("/admin/accounts/user/").status_code == 200
 
 
-def test_workspace_requiring_2fa_leads_members_to_enrolment_at_next_sign_in(browser, team):
-    tenant, people = team()
+def test_workspace_requiring_2fa_leads_members_to_enrolment_at_next_sign_in(browser, make_team):
+    tenant, people = make_team()
     member = people["viewer"]
     browser.force_login(member)
     assert browser.get("/").status_code == 200

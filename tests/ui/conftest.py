@@ -18,15 +18,6 @@ from tests.gallery_web.translations import ensure_compiled
 # ORM synchronously between browser steps, which is safe here (one thread, no awaits).
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
-CHROMIUM = os.environ.get("LUMINA_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 ROOT = Path(__file__).resolve().parents[2]
 # `make screenshots` writes the user guide's pictures into docs/screenshots; a plain test
 # run keeps its pictures under var/ so that it leaves the tracked tree untouched.
@@ -35,13 +26,6 @@ SCREENSHOTS = Path(os.environ.get("LUMINA_SCREENSHOTS_DIR") or ROOT / "var" / "s
 
 # Before any test activates French or Indonesian (catalogues are cached per process).
 ensure_compiled()
-
-
-@pytest.fixture
-def ui_media(settings, tmp_path) -> Path:  # type: ignore[no-untyped-def]
-    settings.MEDIA_ROOT = tmp_path / "media"
-    settings.MEDIA_ROOT.mkdir()
-    return settings.MEDIA_ROOT
 
 
 @pytest.fixture

@@ -3,25 +3,21 @@ through the pages, then reads what they did as sentences on the workspace's audi
 
 from __future__ import annotations
 
-import io
-
 import pytest
 from playwright.sync_api import expect
 
-from accounts.models import Membership
-from gallery import services as gallery_services
-from tests import images
-from tests.factories import UserFactory
+from tests.factories import AssetFactory, UserFactory, personal_membership
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def test_an_owner_reads_their_trash_and_restore_on_the_audit_page(new_page, ui_media):
+def test_an_owner_reads_their_trash_and_restore_on_the_audit_page(new_page, media):
     alice = UserFactory(display_name="alice")
-    membership = Membership.objects.select_related("tenant").get(user=alice)
-    asset, _ = gallery_services.asset_upload(
-        membership=membership,
-        fileobj=io.BytesIO(images.jpeg(seed=3)),
+    asset = AssetFactory(
+        membership=personal_membership(alice),
+        seed=3,
+        width=640,
+        height=480,
         filename="beach.jpg",
         title="Sunset",
     )

@@ -240,7 +240,7 @@ def _pictures(folder: Path, count: int) -> list[str]:
     return paths
 
 
-def test_upload_page_sends_chosen_images_with_tags_and_visibility(new_page, ui_media, tmp_path):
+def test_upload_page_sends_chosen_images_with_tags_and_visibility(new_page, media, tmp_path):
     user = UserFactory(email="eka@example.com")
     page = new_page(user=user)
     page.goto("/upload/")
@@ -257,7 +257,7 @@ def test_upload_page_sends_chosen_images_with_tags_and_visibility(new_page, ui_m
     assert page.js_errors == []
 
 
-def test_upload_page_form_works_without_scripts(new_page, ui_media, tmp_path):
+def test_upload_page_form_works_without_scripts(new_page, media, tmp_path):
     user = UserFactory(email="gilang@example.com")
     page = new_page(user=user, java_script_enabled=False)
     page.goto("/upload/")

@@ -38,7 +38,7 @@ def _files(folder: Path) -> tuple[list[str], Path]:
     return picked, trip
 
 
-def test_gallery_journey(new_page, ui_media, tmp_path, monkeypatch):
+def test_gallery_journey(new_page, media, tmp_path, monkeypatch):
     user = UserFactory(email="ana@example.com", username="ana")
     page = new_page(width=1280, height=860)
     # What the server receives with each upload (file name and relative_path).

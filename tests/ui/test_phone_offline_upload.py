@@ -5,16 +5,13 @@ gallery usable offline, the interface in Indonesian and French, and the upload p
 from __future__ import annotations
 
 import base64
-import io
 import re
 
 import pytest
 from playwright.sync_api import expect
 
-from accounts.models import Membership
-from gallery import services
 from gallery.models import Asset
-from tests.factories import UserFactory
+from tests.factories import AssetFactory, UserFactory, personal_membership
 from tests.ui.conftest import axe_violations, screenshot
 from tests.ui.photos import photo
 
@@ -25,22 +22,18 @@ SHAPES = [(1200, 800), (800, 1200), (1000, 1000), (1600, 700), (900, 1300), (120
 
 
 def _add_photos(user, count: int) -> list[int]:  # type: ignore[no-untyped-def]
-    membership = Membership.objects.select_related("tenant", "user").get(
-        user=user, tenant__personal=True
-    )
+    membership = personal_membership(user)
     ids = []
     for i in range(count):
         w, h = SHAPES[i % len(SHAPES)]
-        asset, __ = services.asset_upload(
-            membership=membership,
-            fileobj=io.BytesIO(photo(w, h, seed=i + 10)),
-            filename=f"holiday-{i + 1}.jpg",
+        data = photo(w, h, seed=i + 10)
+        ids.append(
+            AssetFactory(membership=membership, data=data, filename=f"holiday-{i + 1}.jpg").pk
         )
-        ids.append(asset.pk)
     return ids
 
 
-def test_phone_layout_offline_gallery_and_languages(new_page, ui_media):
+def test_phone_layout_offline_gallery_and_languages(new_page, media):
     user = UserFactory()
     ids = _add_photos(user, 6)
     page = new_page(width=360, height=740, user=user, is_mobile=True, has_touch=True)
@@ -130,7 +123,7 @@ def test_phone_layout_offline_gallery_and_languages(new_page, ui_media):
     assert page.js_errors == []  # type: ignore[attr-defined]
 
 
-def test_upload_panel_drop_parallel_cancel_and_retry(new_page, ui_media):
+def test_upload_panel_drop_parallel_cancel_and_retry(new_page, media):
     user = UserFactory()
     page = new_page(user=user)
     page.goto("/upload/")

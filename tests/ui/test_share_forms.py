@@ -16,9 +16,7 @@ from playwright.sync_api import expect
 
 from albums import services as album_services
 from albums.models import AccessKind, ShareAccess
-from albums.sharing import services as sharing_services
-from tests.albums.conftest import actor_of, upload
-from tests.factories import UserFactory
+from tests.factories import AlbumFactory, ShareLinkFactory, UserFactory, actor_of, upload
 from tests.helpers import free_port
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
@@ -57,13 +55,14 @@ def other_site() -> Iterator[tuple[str, list[dict[str, str]]]]:
 def _shared_album(password: str) -> tuple[Any, str]:
     owner = UserFactory(email="rani@example.com")
     actor = actor_of(owner)
-    album = album_services.album_create(actor=actor, title="Lombok trip")
+    album = AlbumFactory(actor=actor, title="Lombok trip")
     photo = upload(actor.membership, seed=3, title="Beach at dawn")
     album_services.album_items_add(actor=actor, album=album, assets=[photo])
-    return sharing_services.share_link_create(actor=actor, album=album, password=password)
+    link = ShareLinkFactory(actor=actor, album=album, password=password)
+    return link, link.token
 
 
-def test_share_password_form_wrong_then_right(new_page, ui_media, other_site, settings):
+def test_share_password_form_wrong_then_right(new_page, media, other_site, settings):
     url, seen = other_site
     # images from another origin allowed, as for a CDN or bucket (LUMINA_CSP_IMG_SRC)
     policy = copy.deepcopy(settings.CONTENT_SECURITY_POLICY)

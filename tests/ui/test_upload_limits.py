@@ -70,9 +70,7 @@ def _seen(page: Any) -> tuple[set[str], list[str], list[str]]:
     )
 
 
-def test_a_folder_under_a_tight_upload_limit_ends_all_uploaded(
-    new_page, ui_media, tmp_path, settings
-):
+def test_a_folder_under_a_tight_upload_limit_ends_all_uploaded(new_page, media, tmp_path, settings):
     # Two uploads a second: the three parallel uploads meet the limit at once and again
     # in every window, so the run is about 15 s for 30 files, whatever the machine.
     settings.LUMINA_RATE_LIMITS = {**settings.LUMINA_RATE_LIMITS, "upload": "2/s"}
@@ -110,7 +108,7 @@ def test_a_folder_under_a_tight_upload_limit_ends_all_uploaded(
     assert page.js_errors == []
 
 
-def test_lost_connections_and_server_errors_are_tried_again(new_page, ui_media, tmp_path):
+def test_lost_connections_and_server_errors_are_tried_again(new_page, media, tmp_path):
     user = UserFactory(email="wulan@example.com")
     folder = _folder(tmp_path, 4)
     page = new_page(user=user)
