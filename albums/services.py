@@ -218,10 +218,6 @@ def _move(actor: Actor, album: Album, parent: Album | None) -> None:
     album.parent = parent
 
 
-def album_move(*, actor: Actor, album: Album, parent: Album | None) -> Album:
-    return album_update(actor=actor, album=album, data={"parent": parent})
-
-
 CHILDREN_MOVE_UP = "move_up"
 CHILDREN_DELETE = "delete"
 

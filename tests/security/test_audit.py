@@ -323,7 +323,7 @@ def test_album_and_share_link_changes_read_as_sentences(studio, browser):
     photos = [upload(tenant, dave, seed) for seed in (1, 2, 3)]
     album_services.album_items_add(actor=actor, album=trip, assets=photos)
     album_services.album_items_remove(actor=actor, album=trip, asset_ids=[photos[0].pk])
-    album_services.album_move(actor=actor, album=trip, parent=year)
+    album_services.album_update(actor=actor, album=trip, data={"parent": year})
     link, _ = sharing_services.share_link_create(actor=actor, album=trip, name="Summer")
     sharing_services.share_link_update(actor=actor, link=link, data={"password": "a secret 123"})
 

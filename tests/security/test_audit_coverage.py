@@ -419,10 +419,6 @@ def _albums() -> dict[str, Recipe]:
         found, _ = sh.share_link_create(actor=w.actor(), album=w.album(), name="Summer")
         return found
 
-    def move(w: World) -> Callable[[], Any]:
-        child, parent = w.album("Child"), w.album("Parent")
-        return lambda: s.album_move(actor=w.actor(), album=child, parent=parent)
-
     def share(w: World) -> tuple[Any, Any]:
         album = w.album()
         return album, s.album_share_create(actor=w.actor(), album=album, user=w.outsider)
@@ -455,7 +451,6 @@ def _albums() -> dict[str, Recipe]:
         "album_update": with_album(
             lambda w, a: s.album_update(actor=w.actor(), album=a, data={"title": "Holiday"})
         ),
-        "album_move": move,
         "album_delete": with_album(lambda w, a: s.album_delete(actor=w.actor(), album=a)),
         "albums_for_path": lambda w: (
             lambda: s.albums_for_path(membership=w.membership(w.editor), path="Trip/Day 1")
