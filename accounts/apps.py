@@ -6,16 +6,16 @@ class AccountsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from lumina.core import registries
+        from lumina.core import plugins
 
         from . import audit, gdpr, signals  # noqa: F401
 
         # The feature apps add their models and export sections in their own ready(),
         # which runs after this one: accounts never imports them.
         audit.register_models()
-        registries.audited_models.watch(audit.track)
+        plugins.audited_models.watch(audit.track)
         audit.connect()
-        registries.data_exporters.register("accounts", gdpr._export_accounts)
+        plugins.data_exporters.register("accounts", gdpr._export_accounts)
         # The admin loaded every app's admin module before this (it is installed first).
         from django.contrib import admin
 

@@ -35,7 +35,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.functional import LazyObject, empty
 from django.utils.translation import gettext as _
 
-from lumina.core import registries
+from lumina.core import plugins
 from lumina.core.errors import PermissionDenied
 from lumina.core.net import client_ip
 
@@ -99,8 +99,8 @@ def register_models() -> None:
         (Invitation, ("token_hash",)),
         (ApiToken, ("token_hash", "last_used_at", "last_used_ip")),
     ):
-        registries.audited_models.register(
-            model._meta.label, registries.AuditedModel(model=model, exclude_fields=exclude)
+        plugins.audited_models.register(
+            model._meta.label, plugins.AuditedModel(model=model, exclude_fields=exclude)
         )
     # Labels captured at the time, by model (the feature apps register theirs).
     for kind, label, person in (
@@ -109,10 +109,10 @@ def register_models() -> None:
         ("accounts.invitation", _invitation_label, True),
         ("accounts.tenant", _tenant_label, False),
     ):
-        registries.audit_labels.register(kind, registries.AuditLabel(label=label, person=person))
+        plugins.audit_labels.register(kind, plugins.AuditLabel(label=label, person=person))
 
 
-def track(label: str, entry: registries.AuditedModel) -> None:
+def track(label: str, entry: plugins.AuditedModel) -> None:
     """Give a registered model django-auditlog's field history (``audited_models``)."""
     if not auditlog.contains(entry.model):
         auditlog.register(
@@ -269,7 +269,7 @@ def _target(obj: Any) -> dict[str, Any]:
         return {"type": obj.type, "id": obj.id, "label": obj.label}
     obj = _unwrap(obj)
     kind = obj._meta.label_lower
-    named = registries.audit_labels.get(kind)
+    named = plugins.audit_labels.get(kind)
     label = named.label(obj) if named is not None else str(obj)
     found: dict[str, Any] = {"type": kind, "id": obj.pk, "label": str(label or "")[:200]}
     if kind == "accounts.membership":

@@ -16,7 +16,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext_lazy
 
-from lumina.core import registries
+from lumina.core import plugins
 
 
 @dataclass(frozen=True)
@@ -332,7 +332,7 @@ def actor_text(kind: str, label: str, email: str | None) -> str:
 
 def _is_person(kind: Any) -> bool:
     """People are named as they are; things are quoted (``audit_labels``)."""
-    named = registries.audit_labels.get(str(kind))
+    named = plugins.audit_labels.get(str(kind))
     return named is not None and named.person
 
 

@@ -3,7 +3,7 @@ grace period (carried out by a periodic task).
 
 The ZIP holds ``profile.json``, ``memberships.json``, ``devices.json``, ``tokens.json``
 (names, scopes and dates; never hashes), ``audit.json`` (entries about or by the user),
-and what the feature apps contribute through ``lumina.core.registries.data_exporters``
+and what the feature apps contribute through ``lumina.core.plugins.data_exporters``
 (gallery: ``assets.json`` and ``originals/``; albums: ``albums.json``), registered in
 their ``ready()``, so accounts imports none of them.
 """
@@ -25,9 +25,9 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 
-from lumina.core import events, registries
+from lumina.core import events, plugins
 from lumina.core.errors import Conflict, LuminaError, NotFound, ValidationFailed
-from lumina.core.registries import ExportArchive
+from lumina.core.plugins import ExportArchive
 
 from . import audit, services
 from .events import TenantDeleted, UserDeleted
@@ -160,7 +160,7 @@ def data_export_build(*, export_id: int) -> DataExport | None:
                 archive = ExportArchive(
                     zf=zf, user_id=user.pk, workspace_ids=frozenset(_member_of(user))
                 )
-                for exporter in registries.data_exporters:
+                for exporter in plugins.data_exporters:
                     exporter(archive)
             size = tmp.tell()
             tmp.seek(0)

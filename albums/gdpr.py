@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from lumina.core.registries import ExportArchive, model_row
+from lumina.core.plugins import ExportArchive, model_row
 
 from .models import Album
 

@@ -5,7 +5,7 @@ their audited models and how audit entries name albums and shares
 from __future__ import annotations
 
 from gallery.events import AssetFoldered
-from lumina.core import events, registries
+from lumina.core import events, plugins
 
 from .gdpr import export_albums
 from .handlers import file_into_folder_album
@@ -22,13 +22,13 @@ def album_share_label(share: AlbumShare) -> str:
 
 def register() -> None:
     events.subscribe(AssetFoldered, file_into_folder_album)
-    registries.data_exporters.register("albums", export_albums)
-    registries.audited_models.register("albums.Album", registries.AuditedModel(model=Album))
-    registries.audited_models.register(
+    plugins.data_exporters.register("albums", export_albums)
+    plugins.audited_models.register("albums.Album", plugins.AuditedModel(model=Album))
+    plugins.audited_models.register(
         "albums.ShareLink",
-        registries.AuditedModel(model=ShareLink, exclude_fields=("token_hash", "password")),
+        plugins.AuditedModel(model=ShareLink, exclude_fields=("token_hash", "password")),
     )
-    registries.audit_labels.register("albums.album", registries.AuditLabel(label=album_label))
-    registries.audit_labels.register(
-        "albums.albumshare", registries.AuditLabel(label=album_share_label, person=True)
+    plugins.audit_labels.register("albums.album", plugins.AuditLabel(label=album_label))
+    plugins.audit_labels.register(
+        "albums.albumshare", plugins.AuditLabel(label=album_share_label, person=True)
     )

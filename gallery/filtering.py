@@ -3,7 +3,7 @@
 ``ASSET_FILTERS`` parses ``GET /api/v1/assets/``'s parameters into ``AssetFilters``,
 applies them in ``selectors.asset_list`` and gives the OpenAPI parameters. Search builds
 its own table on these entries (the dates and visibility mean the same on its index) and
-plugs the rest into the list through ``lumina.core.registries.asset_list_filters``.
+plugs the rest into the list through ``lumina.core.plugins.asset_list_filters``.
 """
 
 from __future__ import annotations

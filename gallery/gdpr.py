@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from lumina.core.registries import ExportArchive, model_row, safe_filename
+from lumina.core.plugins import ExportArchive, model_row, safe_filename
 
 from .models import Asset
 

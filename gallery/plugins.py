@@ -4,7 +4,7 @@ its audited models and how audit entries name an asset (``GalleryConfig.ready``)
 from __future__ import annotations
 
 from accounts.events import TenantDeleted
-from lumina.core import events, registries
+from lumina.core import events, plugins
 
 from .gdpr import export_assets
 from .handlers import remove_workspace_files
@@ -17,10 +17,10 @@ def asset_label(asset: Asset) -> str:
 
 def register() -> None:
     events.subscribe(TenantDeleted, remove_workspace_files)
-    registries.data_exporters.register("gallery", export_assets)
-    registries.audited_models.register(
+    plugins.data_exporters.register("gallery", export_assets)
+    plugins.audited_models.register(
         "gallery.Asset",
-        registries.AuditedModel(
+        plugins.AuditedModel(
             model=Asset,
             include_fields=(
                 "title",
@@ -32,4 +32,4 @@ def register() -> None:
             ),
         ),
     )
-    registries.audit_labels.register("gallery.asset", registries.AuditLabel(label=asset_label))
+    plugins.audit_labels.register("gallery.asset", plugins.AuditLabel(label=asset_label))

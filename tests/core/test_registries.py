@@ -6,7 +6,7 @@ import pytest
 from auditlog.registry import auditlog
 from django.apps import apps
 
-from lumina.core import registries
+from lumina.core import plugins
 from lumina.core.registries import Registry, RegistryError
 
 
@@ -23,7 +23,7 @@ def test_a_watcher_gets_the_entries_there_and_those_to_come():
 
 
 def test_each_app_contributes_its_export_section_accounts_first():
-    assert registries.data_exporters.keys() == ["accounts", "gallery", "albums"]
+    assert plugins.data_exporters.keys() == ["accounts", "gallery", "albums"]
 
 
 def test_the_audited_models_are_registered_with_auditlog_with_their_fields():
@@ -42,7 +42,7 @@ def test_the_audited_models_are_registered_with_auditlog_with_their_fields():
     }
     got = {
         label: (entry.include_fields, entry.exclude_fields)
-        for label, entry in registries.audited_models.items()
+        for label, entry in plugins.audited_models.items()
     }
     assert got == expected
     for label in expected:
@@ -54,14 +54,14 @@ def test_the_audited_models_are_registered_with_auditlog_with_their_fields():
 
 
 def test_audit_entries_name_objects_as_their_app_says():
-    people = {key for key, entry in registries.audit_labels.items() if entry.person}
+    people = {key for key, entry in plugins.audit_labels.items() if entry.person}
     assert people == {
         "accounts.user",
         "accounts.membership",
         "accounts.invitation",
         "albums.albumshare",
     }
-    assert set(registries.audit_labels.keys()) == people | {
+    assert set(plugins.audit_labels.keys()) == people | {
         "accounts.tenant",
         "gallery.asset",
         "albums.album",
