@@ -7,8 +7,11 @@ from datetime import UTC, datetime, time, timedelta
 import pytest
 from django.utils import timezone
 
+from gallery.models import Tag
 from lumina.core.dates import parse_when
-from lumina.core.errors import ValidationFailed
+from lumina.core.errors import NotFound, ValidationFailed
+from lumina.core.lookup import all_or_404
+from tests.factories import TenantFactory
 
 # --- parse_when -------------------------------------------------------------------------
 
@@ -78,3 +81,45 @@ def test_every_spelling_of_a_plain_date_gets_the_same_meaning(value):
     assert end is not None
     assert timezone.localtime(start).time() == time.min
     assert timezone.localtime(end).time() == time.max
+
+
+# --- all_or_404 -------------------------------------------------------------------------
+
+
+@pytest.fixture
+def tags(db):
+    """Two tags of our workspace and one of another."""
+    ours, theirs = TenantFactory(), TenantFactory()
+    a = Tag.objects.create(tenant=ours, name="a")
+    b = Tag.objects.create(tenant=ours, name="b")
+    foreign = Tag.objects.create(tenant=theirs, name="x")
+    return Tag.objects.filter(tenant=ours), a, b, foreign
+
+
+def test_all_or_404_returns_them_in_the_order_given_without_duplicates(tags):
+    scoped, a, b, __ = tags
+    assert all_or_404(scoped, [str(b.pk), a.pk, b.pk]) == [b, a]
+
+
+def test_all_or_404_names_the_missing_ids(tags):
+    scoped, a, b, __ = tags
+    absent = max(a.pk, b.pk) + 1000
+    with pytest.raises(NotFound) as caught:
+        all_or_404(scoped, [a.pk, absent, b.pk], noun="tag")
+    assert caught.value.details == {"missing": [absent]}
+    assert caught.value.message == "Some tags were not found."
+
+
+def test_all_or_404_reports_another_workspaces_id_as_missing_like_an_absent_one(tags):
+    scoped, a, __, foreign = tags
+    with pytest.raises(NotFound) as caught:
+        all_or_404(scoped, [foreign.pk, a.pk])
+    # Refused whole, and the foreign id is named missing, never returned as found.
+    assert caught.value.details == {"missing": [foreign.pk]}
+
+
+def test_all_or_404_names_the_field_for_a_non_integer(tags):
+    scoped, *__ = tags
+    with pytest.raises(ValidationFailed) as caught:
+        all_or_404(scoped, ["1", "two"], field="asset_ids")
+    assert caught.value.details == {"field": "asset_ids"}
