@@ -20,6 +20,7 @@ from ..tenancy import (
     reachable_tenants,
     request_membership,
     request_user,
+    require_membership,
     require_session,
     switch_tenant,
 )
@@ -214,20 +215,13 @@ class InvitationAcceptView(APIView):
         return Response(MembershipOutputSerializer(membership).data)
 
 
-def _current_membership(request: Request) -> Membership:
-    membership = request_membership(request)
-    if membership is None:
-        raise NotFound("No workspace is selected.")
-    return membership
-
-
 class ApiTokenListView(APIView):
     @extend_schema(
         responses=ApiTokenOutputSerializer(many=True),
         summary="My API tokens in the current workspace (the token's own with Bearer)",
     )
     def get(self, request: Request) -> Response:
-        membership = _current_membership(request)
+        membership = require_membership(request)
         tokens = selectors.api_token_list(user=request_user(request), tenant=membership.tenant)
         paginator = CursorPagination()
         page: Any = paginator.paginate_queryset(tokens, request, view=self)
@@ -239,7 +233,7 @@ class ApiTokenListView(APIView):
         summary="Create a token for the current workspace (the raw value is shown once)",
     )
     def post(self, request: Request) -> Response:
-        membership = _current_membership(request)
+        membership = require_membership(request)
         data = ApiTokenCreateInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         token, raw = services.api_token_create(
@@ -260,7 +254,7 @@ class ApiTokenListView(APIView):
 
 class ApiTokenDetailView(APIView):
     def _token(self, request: Request, token_id: int) -> ApiToken:
-        membership = _current_membership(request)
+        membership = require_membership(request)
         token = selectors.api_token_get(user=request_user(request), token_id=token_id)
         if token.tenant_id != membership.tenant_id:
             raise NotFound("Token not found.")
