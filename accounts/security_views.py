@@ -195,7 +195,7 @@ def _lines(text: str) -> list[str]:
 @form_errors("security-workspace")
 def _workspace_security_save(request: HttpRequest, membership: Membership) -> HttpResponse:
     services.tenant_security_update(
-        actor_membership=membership,
+        membership=membership,
         require_2fa=request.POST.get("require_2fa") == "on",
         ip_allowlist=_lines(request.POST.get("ip_allowlist", "")),
         ip_blocklist=_lines(request.POST.get("ip_blocklist", "")),
@@ -235,7 +235,7 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     if membership is None:
         return redirect("home")
     try:
-        entries = audit.audit_list(actor_membership=membership)
+        entries = audit.audit_list(membership=membership)
     except LuminaError as exc:  # the audit page itself says why, at 403
         return render(request, "accounts/security/audit.html", {"error": exc.message}, status=403)
     viewer = membership.user

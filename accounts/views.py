@@ -39,7 +39,7 @@ def members(request: HttpRequest) -> HttpResponse:
         return _members_action(request, membership)
     context = {
         "membership": membership,
-        "members": selectors.member_list(actor_membership=membership),
+        "members": selectors.member_list(membership=membership),
         "invitations": _invitations(membership),
         "roles": Role.choices,
         "can_manage": membership.at_least(Role.ADMIN),
@@ -49,7 +49,7 @@ def members(request: HttpRequest) -> HttpResponse:
 
 def _invitations(membership: Membership) -> list[Invitation]:
     try:
-        return list(selectors.invitation_list(actor_membership=membership))
+        return list(selectors.invitation_list(membership=membership))
     except RoleForbidden:
         return []
 
@@ -59,16 +59,14 @@ def _members_action(request: HttpRequest, membership: Membership) -> HttpRespons
     action = request.POST.get("action")
     if action == "invite":
         services.invitation_create(
-            actor_membership=membership,
+            membership=membership,
             email=request.POST.get("email", ""),
             role=request.POST.get("role", Role.VIEWER),
             base_url=request.build_absolute_uri("/"),
         )
         messages.success(request, _("Invitation sent."))
     elif action == "role":
-        target = selectors.member_get(
-            actor_membership=membership, user_id=request.POST.get("user", "")
-        )
+        target = selectors.member_get(membership=membership, user_id=request.POST.get("user", ""))
         services.membership_change_role(
             actor_membership=membership,
             membership=target,
@@ -76,17 +74,15 @@ def _members_action(request: HttpRequest, membership: Membership) -> HttpRespons
         )
         messages.success(request, _("Role changed."))
     elif action == "remove":
-        target = selectors.member_get(
-            actor_membership=membership, user_id=request.POST.get("user", "")
-        )
+        target = selectors.member_get(membership=membership, user_id=request.POST.get("user", ""))
         services.membership_remove(actor_membership=membership, membership=target)
         messages.success(request, _("Member removed."))
     elif action == "revoke":
         invitation = selectors.invitation_get(
-            actor_membership=membership,
+            membership=membership,
             invitation_id=request.POST.get("invitation", ""),
         )
-        services.invitation_revoke(actor_membership=membership, invitation=invitation)
+        services.invitation_revoke(membership=membership, invitation=invitation)
         messages.success(request, _("Invitation withdrawn."))
     else:
         messages.error(request, _("Unknown action."))
