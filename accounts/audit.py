@@ -497,13 +497,13 @@ def workspace_entries(*, tenant_id: int) -> QuerySet[LogEntry]:
     return entries
 
 
-def audit_list(*, actor_membership: Membership) -> QuerySet[LogEntry]:
+def audit_list(*, membership: Membership) -> QuerySet[LogEntry]:
     """The workspace's entries, newest first; owners and admins only."""
-    if not actor_membership.at_least(Role.ADMIN):
+    if not membership.at_least(Role.ADMIN):
         raise PermissionDenied(
             "Only owners and admins can read the audit log.", code="role_forbidden"
         )
-    return workspace_entries(tenant_id=actor_membership.tenant_id)
+    return workspace_entries(tenant_id=membership.tenant_id)
 
 
 def audit_for_user(*, user: User) -> QuerySet[LogEntry]:

@@ -4,28 +4,28 @@ Thin: parse, call a service or a selector, render."""
 
 from __future__ import annotations
 
-from datetime import datetime, time
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
+from lumina.core.dates import parse_when
 from lumina.core.errors import LuminaError
 from lumina.core.net import client_ip
 from lumina.core.redirects import redirect_next, safe_next_url
+from lumina.core.web import form_errors
 
 from . import audit, gate, gdpr, lockout, otp, selectors, services
-from .models import Role
+from .models import DataExport, Membership, Role, User
 from .scopes import SCOPES
 from .tenancy import request_membership, request_user
 
@@ -69,7 +69,7 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         try:
             codes = otp.totp_confirm(user=user, code=request.POST.get("code", ""), request=request)
-        except LuminaError as exc:
+        except LuminaError as exc:  # the set-up page again (same secret, same QR), with why
             error = exc.message
         else:
             gate.set_flag(request, "otp", True)
@@ -107,7 +107,7 @@ def two_factor_verify(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         try:
             otp.otp_verify(request=request, user=user, code=request.POST.get("code", ""))
-        except LuminaError as exc:
+        except LuminaError as exc:  # a lockout signs out; else the form again, at 400
             if getattr(request, "axes_locked_out", False) or lockout.is_locked(request, user.email):
                 response = lockout.lockout_response(request, None, {"username": user.email})
                 request.axes_locked_out = False  # type: ignore[attr-defined]
@@ -127,45 +127,25 @@ def two_factor_verify(request: HttpRequest) -> HttpResponse:
 @never_cache
 @login_required
 @require_POST
+@form_errors("security")
 def two_factor_recovery_codes(request: HttpRequest) -> HttpResponse:
-    try:
-        codes = otp.recovery_codes_regenerate(
-            user=request_user(request), code=request.POST.get("code", ""), request=request
-        )
-    except LuminaError as exc:
-        messages.error(request, exc.message)
-        return redirect("security")
+    codes = otp.recovery_codes_regenerate(
+        user=request_user(request), code=request.POST.get("code", ""), request=request
+    )
     return _no_store(render(request, "accounts/security/recovery_codes.html", {"codes": codes}))
 
 
 @login_required
 @require_POST
+@form_errors("security")
 def two_factor_disable(request: HttpRequest) -> HttpResponse:
-    try:
-        otp.otp_disable(
-            user=request_user(request), code=request.POST.get("code", ""), request=request
-        )
-    except LuminaError as exc:
-        messages.error(request, exc.message)
-    else:
-        gate.clear(request, "otp")
-        messages.success(request, _("Two-factor authentication is off."))
+    otp.otp_disable(user=request_user(request), code=request.POST.get("code", ""), request=request)
+    gate.clear(request, "otp")
+    messages.success(request, _("Two-factor authentication is off."))
     return redirect("security")
 
 
 # --- API tokens ---------------------------------------------------------------------
-
-
-def _parse_expiry(value: str) -> datetime | None:
-    if not value:
-        return None
-    try:  # well-formed but impossible dates (2030-02-30) raise ValueError
-        day = parse_date(value)
-    except ValueError:
-        day = None
-    if day is None:
-        raise LuminaError(_("Use a date like 2030-12-31."), code="invalid")
-    return timezone.make_aware(datetime.combine(day, time.max))
 
 
 @never_cache
@@ -186,8 +166,14 @@ def tokens(request: HttpRequest) -> HttpResponse:
                 tenant=membership.tenant,
                 name=request.POST.get("name", ""),
                 scopes=request.POST.getlist("scopes"),
-                expires_at=_parse_expiry(request.POST.get("expires_at", "")),
+                expires_at=parse_when(
+                    request.POST.get("expires_at", ""),
+                    "expires_at",
+                    end_of_day=True,
+                    message=_("Use a date like 2030-12-31."),
+                ),
             )
+        # Rendered, not redirected, either way: a new token is shown once, on this page.
         except LuminaError as exc:
             messages.error(request, exc.message)
     context = {
@@ -206,25 +192,26 @@ def _lines(text: str) -> list[str]:
     return [p.strip() for p in text.replace(",", "\n").splitlines() if p.strip()]
 
 
+@form_errors("security-workspace")
+def _workspace_security_save(request: HttpRequest, membership: Membership) -> HttpResponse:
+    services.tenant_security_update(
+        membership=membership,
+        require_2fa=request.POST.get("require_2fa") == "on",
+        ip_allowlist=_lines(request.POST.get("ip_allowlist", "")),
+        ip_blocklist=_lines(request.POST.get("ip_blocklist", "")),
+        current_ip=client_ip(request),
+    )
+    messages.success(request, _("Workspace security settings saved."))
+    return redirect("security-workspace")
+
+
 @login_required
 def workspace_security(request: HttpRequest) -> HttpResponse:
     membership = request_membership(request)
     if membership is None:
         return redirect("home")
     if request.method == "POST":
-        try:
-            services.tenant_security_update(
-                actor_membership=membership,
-                require_2fa=request.POST.get("require_2fa") == "on",
-                ip_allowlist=_lines(request.POST.get("ip_allowlist", "")),
-                ip_blocklist=_lines(request.POST.get("ip_blocklist", "")),
-                current_ip=client_ip(request),
-            )
-        except LuminaError as exc:
-            messages.error(request, exc.message)
-        else:
-            messages.success(request, _("Workspace security settings saved."))
-        return redirect("security-workspace")
+        return _workspace_security_save(request, membership)
     conf = membership.tenant.settings or {}
     context = {
         "membership": membership,
@@ -248,8 +235,8 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     if membership is None:
         return redirect("home")
     try:
-        entries = audit.audit_list(actor_membership=membership)
-    except LuminaError as exc:
+        entries = audit.audit_list(membership=membership)
+    except LuminaError as exc:  # the audit page itself says why, at 403
         return render(request, "accounts/security/audit.html", {"error": exc.message}, status=403)
     viewer = membership.user
     fmt = request.GET.get("format", "")
@@ -279,39 +266,41 @@ def audit_log(request: HttpRequest) -> HttpResponse:
 # --- privacy ------------------------------------------------------------------------
 
 
+@form_errors("security-privacy")
+def _privacy_action(request: HttpRequest, user: User) -> HttpResponse:
+    action = request.POST.get("action")
+    if action == "export":
+        gdpr.data_export_request(user=user, ip=client_ip(request))
+        messages.success(
+            request, _("Your export is being prepared; we e-mail you when it is ready.")
+        )
+    elif action == "delete":
+        plan = {
+            k.removeprefix("plan-"): str(v)
+            for k, v in request.POST.items()
+            if k.startswith("plan-")
+        }
+        if request.POST.get("confirm", "").strip().lower() != user.email:
+            raise LuminaError(_("Type your e-mail address to confirm."), code="invalid")
+        gdpr.account_deletion_request(
+            user=user,
+            password=request.POST.get("password"),
+            plan=plan,
+            ip=client_ip(request),
+        )
+        messages.success(request, _("Your account is scheduled for deletion."))
+    elif action == "cancel":
+        gdpr.account_deletion_cancel(user=user, ip=client_ip(request))
+        messages.success(request, _("The deletion is cancelled."))
+    return redirect("security-privacy")
+
+
 @never_cache
 @login_required
 def privacy(request: HttpRequest) -> HttpResponse:
     user = request_user(request)
     if request.method == "POST":
-        action = request.POST.get("action")
-        try:
-            if action == "export":
-                gdpr.data_export_request(user=user, ip=client_ip(request))
-                messages.success(
-                    request, _("Your export is being prepared; we e-mail you when it is ready.")
-                )
-            elif action == "delete":
-                plan = {
-                    k.removeprefix("plan-"): str(v)
-                    for k, v in request.POST.items()
-                    if k.startswith("plan-")
-                }
-                if request.POST.get("confirm", "").strip().lower() != user.email:
-                    raise LuminaError(_("Type your e-mail address to confirm."), code="invalid")
-                gdpr.account_deletion_request(
-                    user=user,
-                    password=request.POST.get("password"),
-                    plan=plan,
-                    ip=client_ip(request),
-                )
-                messages.success(request, _("Your account is scheduled for deletion."))
-            elif action == "cancel":
-                gdpr.account_deletion_cancel(user=user, ip=client_ip(request))
-                messages.success(request, _("The deletion is cancelled."))
-        except LuminaError as exc:
-            messages.error(request, exc.message)
-        return redirect("security-privacy")
+        return _privacy_action(request, user)
     context: dict[str, Any] = {
         "exports": selectors.data_export_list(user=user)[:10],
         "deletion": selectors.account_deletion_get(user=user),
@@ -325,15 +314,13 @@ def privacy(request: HttpRequest) -> HttpResponse:
 @login_required
 def export_download(request: HttpRequest, export_id: int) -> HttpResponseBase:
     user = request_user(request)
-    try:
-        export = selectors.data_export_get(user=user, export_id=export_id)
-    except LuminaError:
-        raise Http404 from None
-    try:
-        fh = gdpr.data_export_open(user=user, export=export, ip=client_ip(request))
-    except LuminaError as exc:
-        messages.error(request, exc.message)
-        return redirect("security-privacy")
+    export = selectors.data_export_get(user=user, export_id=export_id)  # else the 404 page
+    return _export_file(request, user, export)
+
+
+@form_errors("security-privacy")  # not ready, or expired: said on the privacy page
+def _export_file(request: HttpRequest, user: User, export: DataExport) -> HttpResponseBase:
+    fh = gdpr.data_export_open(user=user, export=export, ip=client_ip(request))
     response = FileResponse(
         fh,
         as_attachment=True,

@@ -53,37 +53,37 @@ def membership_get(*, user: User, tenant_id: int | str) -> Membership:
         raise NotFound("Workspace not found.") from None
 
 
-def member_list(*, actor_membership: Membership) -> QuerySet[Membership]:
+def member_list(*, membership: Membership) -> QuerySet[Membership]:
     return (
-        Membership.objects.filter(tenant_id=actor_membership.tenant_id)
+        Membership.objects.filter(tenant_id=membership.tenant_id)
         .select_related("user")
         .order_by("created_at", "id")
     )
 
 
-def member_get(*, actor_membership: Membership, user_id: int | str) -> Membership:
+def member_get(*, membership: Membership, user_id: int | str) -> Membership:
     try:
-        return member_list(actor_membership=actor_membership).get(user_id=int(user_id))
+        return member_list(membership=membership).get(user_id=int(user_id))
     except (Membership.DoesNotExist, ValueError, TypeError):
         raise NotFound("Member not found.") from None
 
 
-def invitation_list(*, actor_membership: Membership) -> QuerySet[Invitation]:
+def invitation_list(*, membership: Membership) -> QuerySet[Invitation]:
     """Pending invitations, for owners and admins only (the ones who manage them): the
     API and the members page both ask here, so they cannot disagree."""
-    if not actor_membership.at_least(Role.ADMIN):
+    if not membership.at_least(Role.ADMIN):
         raise RoleForbidden()
     return (
         Invitation.objects.pending()
-        .filter(tenant_id=actor_membership.tenant_id)
+        .filter(tenant_id=membership.tenant_id)
         .select_related("invited_by")
         .order_by("-created_at")
     )
 
 
-def invitation_get(*, actor_membership: Membership, invitation_id: int | str) -> Invitation:
+def invitation_get(*, membership: Membership, invitation_id: int | str) -> Invitation:
     try:
-        return invitation_list(actor_membership=actor_membership).get(pk=int(invitation_id))
+        return invitation_list(membership=membership).get(pk=int(invitation_id))
     except (Invitation.DoesNotExist, ValueError, TypeError, RoleForbidden):
         raise NotFound("Invitation not found.") from None
 

@@ -115,9 +115,9 @@ def _require(membership: Membership, role: str) -> None:
 
 
 @transaction.atomic
-def tenant_update(*, actor_membership: Membership, name: str) -> Tenant:
-    _require(actor_membership, Role.ADMIN)
-    tenant = actor_membership.tenant
+def tenant_update(*, membership: Membership, name: str) -> Tenant:
+    _require(membership, Role.ADMIN)
+    tenant = membership.tenant
     before = audit.snapshot(tenant, "name")
     tenant.name = clean_text(
         name, field="name", max_length=120, required=True, label="Workspace name"
@@ -125,7 +125,7 @@ def tenant_update(*, actor_membership: Membership, name: str) -> Tenant:
     tenant.save(update_fields=["name", "updated_at"])
     audit.record(
         "workspace.renamed",
-        actor=actor_membership.user,
+        actor=membership.user,
         target=tenant,
         tenant=tenant,
         changes=audit.diff(before, tenant),
@@ -135,17 +135,17 @@ def tenant_update(*, actor_membership: Membership, name: str) -> Tenant:
 
 @transaction.atomic
 def invitation_create(
-    *, actor_membership: Membership, email: str, role: str, base_url: str = ""
+    *, membership: Membership, email: str, role: str, base_url: str = ""
 ) -> tuple[Invitation, str]:
     """Invite ``email`` with ``role``; send the link by e-mail. Returns the invitation
     and the raw token (only ever shown in the e-mail)."""
-    _require(actor_membership, Role.ADMIN)
+    _require(membership, Role.ADMIN)
     if role not in Role.values:
         raise ValidationFailed(f"Unknown role {role!r}.", details={"field": "role"})
-    if role == Role.OWNER and actor_membership.role != Role.OWNER:
+    if role == Role.OWNER and membership.role != Role.OWNER:
         raise RoleForbidden("Only owners can invite owners.")
     email = clean_email(email)
-    tenant = actor_membership.tenant
+    tenant = membership.tenant
     if Membership.objects.filter(tenant=tenant, user__email__iexact=email).exists():
         raise AlreadyMember()
     # A new invitation replaces any pending one for the same address.
@@ -158,11 +158,11 @@ def invitation_create(
         email=email,
         role=role,
         token_hash=hash_token(raw),
-        invited_by=actor_membership.user,
+        invited_by=membership.user,
         expires_at=timezone.now() + timedelta(days=settings.LUMINA_INVITATION_DAYS),
     )
     link = f"{base_url.rstrip('/')}/invitations/{raw}/"
-    context = {"invitation": invitation, "link": link, "inviter": actor_membership.user}
+    context = {"invitation": invitation, "link": link, "inviter": membership.user}
     transaction.on_commit(
         lambda: send_mail(
             subject=f"[Lumina Host] You are invited to {single_line(tenant.name)}",
@@ -173,7 +173,7 @@ def invitation_create(
     )
     audit.record(
         "invitation.created",
-        actor=actor_membership.user,
+        actor=membership.user,
         target=invitation,
         tenant=tenant,
         data={"role": role},
@@ -220,13 +220,13 @@ def invitation_accept(*, user: User, token: str) -> Membership:
 
 
 @transaction.atomic
-def invitation_revoke(*, actor_membership: Membership, invitation: Invitation) -> Invitation:
-    _require(actor_membership, Role.ADMIN)
+def invitation_revoke(*, membership: Membership, invitation: Invitation) -> Invitation:
+    _require(membership, Role.ADMIN)
     invitation.revoked_at = timezone.now()
     invitation.save(update_fields=["revoked_at"])
     audit.record(
         "invitation.revoked",
-        actor=actor_membership.user,
+        actor=membership.user,
         target=invitation,
         tenant=invitation.tenant_id,
     )
@@ -557,7 +557,7 @@ def device_seen(*, user: User, ip: str, user_agent: str) -> tuple[KnownDevice, b
 @transaction.atomic
 def tenant_security_update(
     *,
-    actor_membership: Membership,
+    membership: Membership,
     require_2fa: bool,
     ip_allowlist: list[str],
     ip_blocklist: list[str],
@@ -569,7 +569,7 @@ def tenant_security_update(
 
     from .ipfilter import refresh_tenants_with_rules
 
-    if actor_membership.role != Role.OWNER:
+    if membership.role != Role.OWNER:
         raise RoleForbidden("Only owners can change the workspace's security settings.")
     lists = {"ip_allowlist": ip_allowlist, "ip_blocklist": ip_blocklist}
     for field, values in lists.items():
@@ -587,14 +587,14 @@ def tenant_security_update(
             "These lists would lock you out: your address must stay allowed.",
             code="ip_self_lockout",
         )
-    tenant = Tenant.objects.select_for_update().get(pk=actor_membership.tenant_id)
+    tenant = Tenant.objects.select_for_update().get(pk=membership.tenant_id)
     before = {k: tenant.settings.get(k) for k in ("require_2fa", *lists)}
     tenant.settings = {**tenant.settings, "require_2fa": bool(require_2fa), **lists}
     tenant.save(update_fields=["settings", "updated_at"])
     transaction.on_commit(refresh_tenants_with_rules)
     audit.record(
         audit.WORKSPACE_SECURITY_CHANGED,
-        actor=actor_membership.user,
+        actor=membership.user,
         target=tenant,
         tenant_id=tenant.pk,
         data={"before": before, "after": {k: tenant.settings.get(k) for k in before}},

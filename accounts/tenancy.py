@@ -65,6 +65,15 @@ def request_membership(request: Any) -> Membership | None:
     return found
 
 
+def require_membership(request: Any) -> Membership:
+    """The current membership, or `NotFound` ("No workspace is selected."): the API's
+    not_found error, and the 404 page on the web (`lumina.core.web`)."""
+    membership = request_membership(request)
+    if membership is None:
+        raise NotFound("No workspace is selected.")
+    return membership
+
+
 class SessionRequired(LuminaError):
     code = "session_required"
     status = 403

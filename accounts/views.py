@@ -5,12 +5,13 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from lumina.core.errors import LuminaError
-from lumina.core.redirects import redirect_next
+from lumina.core.web import form_errors, redirect_back
 
 from . import selectors, services
 from .errors import RoleForbidden
@@ -19,37 +20,26 @@ from .signals import INVITATION_SESSION_KEY
 from .tenancy import request_user, switch_tenant
 
 
-def _back(request: HttpRequest, default: str = "home") -> HttpResponse:
-    return redirect_next(request, default, referer=True)
-
-
 @login_required
 @require_POST
-def workspace_switch(request: HttpRequest) -> HttpResponse:
-    try:
-        membership = selectors.membership_get(
-            user=request_user(request), tenant_id=request.POST.get("tenant", "")
-        )
-    except LuminaError as exc:
-        messages.error(request, exc.message)
-        return _back(request)
+@form_errors("home", referer=True)
+def workspace_switch(request: HttpRequest) -> HttpResponseBase:
+    membership = selectors.membership_get(
+        user=request_user(request), tenant_id=request.POST.get("tenant", "")
+    )
     switch_tenant(request, membership.tenant)
     messages.success(request, _("Now working in %(name)s.") % {"name": membership.tenant.name})
-    return _back(request)
+    return redirect_back(request, "home", referer=True)
 
 
 @login_required
 def members(request: HttpRequest) -> HttpResponse:
     membership = request.membership  # type: ignore[attr-defined]
     if request.method == "POST":
-        try:
-            _members_action(request, membership)
-        except LuminaError as exc:
-            messages.error(request, exc.message)
-        return redirect("workspace-members")
+        return _members_action(request, membership)
     context = {
         "membership": membership,
-        "members": selectors.member_list(actor_membership=membership),
+        "members": selectors.member_list(membership=membership),
         "invitations": _invitations(membership),
         "roles": Role.choices,
         "can_manage": membership.at_least(Role.ADMIN),
@@ -59,25 +49,24 @@ def members(request: HttpRequest) -> HttpResponse:
 
 def _invitations(membership: Membership) -> list[Invitation]:
     try:
-        return list(selectors.invitation_list(actor_membership=membership))
+        return list(selectors.invitation_list(membership=membership))
     except RoleForbidden:
         return []
 
 
-def _members_action(request: HttpRequest, membership: Membership) -> None:
+@form_errors("workspace-members")
+def _members_action(request: HttpRequest, membership: Membership) -> HttpResponse:
     action = request.POST.get("action")
     if action == "invite":
         services.invitation_create(
-            actor_membership=membership,
+            membership=membership,
             email=request.POST.get("email", ""),
             role=request.POST.get("role", Role.VIEWER),
             base_url=request.build_absolute_uri("/"),
         )
         messages.success(request, _("Invitation sent."))
     elif action == "role":
-        target = selectors.member_get(
-            actor_membership=membership, user_id=request.POST.get("user", "")
-        )
+        target = selectors.member_get(membership=membership, user_id=request.POST.get("user", ""))
         services.membership_change_role(
             actor_membership=membership,
             membership=target,
@@ -85,31 +74,30 @@ def _members_action(request: HttpRequest, membership: Membership) -> None:
         )
         messages.success(request, _("Role changed."))
     elif action == "remove":
-        target = selectors.member_get(
-            actor_membership=membership, user_id=request.POST.get("user", "")
-        )
+        target = selectors.member_get(membership=membership, user_id=request.POST.get("user", ""))
         services.membership_remove(actor_membership=membership, membership=target)
         messages.success(request, _("Member removed."))
     elif action == "revoke":
         invitation = selectors.invitation_get(
-            actor_membership=membership,
+            membership=membership,
             invitation_id=request.POST.get("invitation", ""),
         )
-        services.invitation_revoke(actor_membership=membership, invitation=invitation)
+        services.invitation_revoke(membership=membership, invitation=invitation)
         messages.success(request, _("Invitation withdrawn."))
     else:
         messages.error(request, _("Unknown action."))
+    return redirect("workspace-members")
 
 
 def invitation(request: HttpRequest, token: str) -> HttpResponse:
     try:
         found = services.invitation_by_token(token=token)
-    except LuminaError as exc:
+    except LuminaError as exc:  # the invitation page says why, at 404
         return render(request, "accounts/invitation.html", {"error": exc.message}, status=404)
     if request.method == "POST" and request.user.is_authenticated:
         try:
             membership = services.invitation_accept(user=request_user(request), token=token)
-        except LuminaError as exc:
+        except LuminaError as exc:  # the invitation page again, with why, at 403
             return render(
                 request,
                 "accounts/invitation.html",

@@ -39,6 +39,7 @@ from django.utils.dateparse import parse_datetime
 from accounts.models import Membership, Role, User
 from gallery.models import Asset, Favorite, Rendition, Status, Tag, visible_q
 from lumina.core.errors import NotFound, ValidationFailed
+from lumina.core.lookup import all_or_404
 
 from .errors import AlbumForbidden
 from .models import (
@@ -567,23 +568,12 @@ def selection_assets(*, actor: Actor, ids: Sequence[Any]) -> list[Asset]:
     the order given; any id that is not reachable refuses the whole request (404)."""
     if actor.membership is None:
         raise NotFound("No workspace is selected.")
-    try:
-        wanted = list(dict.fromkeys(int(i) for i in ids))
-    except (TypeError, ValueError):
-        raise ValidationFailed(
-            "Asset ids must be integers.", details={"field": "asset_ids"}
-        ) from None
-    found = {
-        a.pk: a
-        for a in Asset.objects.for_tenant(actor.membership.tenant_id)
+    visible = (
+        Asset.objects.for_tenant(actor.membership.tenant_id)
         .filter(asset_visibility(actor.user))
-        .filter(pk__in=wanted)
         .only(*ZIP_FIELDS)
-    }
-    missing = [i for i in wanted if i not in found]
-    if missing:
-        raise NotFound("Some assets were not found.", details={"missing": missing[:100]})
-    return [found[i] for i in wanted]
+    )
+    return all_or_404(visible, ids, field="asset_ids")
 
 
 def shared_album_ids(*, actor: Actor, tenant_id: int) -> list[int]:
@@ -619,20 +609,9 @@ def addable_assets(*, actor: Actor, album: Album, ids: Sequence[Any]) -> list[As
     """Assets the actor may put into ``album``: ``reachable_assets`` of the album's
     workspace. Any other id refuses the request (404), naming it, exactly as an id that
     does not exist."""
-    try:
-        wanted = list(dict.fromkeys(int(i) for i in ids))
-    except (TypeError, ValueError):
-        raise ValidationFailed(
-            "Asset ids must be integers.", details={"field": "asset_ids"}
-        ) from None
-    found = {
-        a.pk: a
-        for a in reachable_assets(actor=actor, tenant_id=album.tenant_id).filter(pk__in=wanted)
-    }
-    missing = [i for i in wanted if i not in found]
-    if missing:
-        raise NotFound("Some assets were not found.", details={"missing": missing[:100]})
-    return [found[i] for i in wanted]
+    return all_or_404(
+        reachable_assets(actor=actor, tenant_id=album.tenant_id), ids, field="asset_ids"
+    )
 
 
 def picker_assets(*, actor: Actor, album: Album) -> QuerySet[Asset]:

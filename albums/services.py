@@ -19,6 +19,7 @@ from accounts.models import Membership, Role, User
 from gallery.models import Asset
 from lumina.core import events
 from lumina.core.errors import ValidationFailed
+from lumina.core.lookup import all_or_404
 from lumina.core.text import clean_email, clean_text, single_line
 
 from . import positions, selectors
@@ -423,18 +424,11 @@ def album_items_add(
     where they are. Contributors may add; the caller resolved the assets."""
     _require(actor, album, CONTRIBUTOR)
     _check_count(assets)
-    wanted = {a.pk for a in assets}
-    reachable = set(
-        selectors.reachable_assets(actor=actor, tenant_id=album.tenant_id)
-        .filter(pk__in=wanted)
-        .values_list("pk", flat=True)
+    all_or_404(  # the caller resolved them; checked again under this album's rule
+        selectors.reachable_assets(actor=actor, tenant_id=album.tenant_id).only("pk"),
+        [a.pk for a in assets],
+        field="asset_ids",
     )
-    if wanted - reachable:
-        from lumina.core.errors import NotFound
-
-        raise NotFound(
-            "Some assets were not found.", details={"missing": sorted(wanted - reachable)[:100]}
-        )
     _lock_album(album)
     present = set(
         AlbumItem.objects.filter(album=album, asset__in=assets).values_list("asset_id", flat=True)

@@ -3,28 +3,25 @@ with), and the public pages of share links."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, time
-from functools import wraps
 from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
-from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from gallery import selectors as gallery_selectors
-from lumina.core.errors import LuminaError, ValidationFailed
-from lumina.core.redirects import redirect_next
+from lumina.core.dates import parse_when
+from lumina.core.errors import ValidationFailed
+from lumina.core.lookup import int_ids
+from lumina.core.web import form_errors
 
 from . import exports, selectors, services
 from .actors import actor_for
@@ -96,58 +93,18 @@ def _int_or_none(value: Any) -> int | None:
 
 
 def _ids(request: HttpRequest) -> list[int]:
-    try:
-        return [int(v) for v in request.POST.getlist("asset_ids") if v]
-    except ValueError:
-        raise ValidationFailed("Asset ids must be integers.") from None
+    return int_ids((v for v in request.POST.getlist("asset_ids") if v), "asset_ids")
 
 
-def _when(value: str, field: str) -> datetime | None:
-    value = (value or "").strip()
-    if not value:
-        return None
-    try:  # well-formed but impossible dates (2030-02-30) raise ValueError
-        moment = parse_datetime(value)
-        day = None if moment else parse_date(value)
-    except ValueError:
-        moment = day = None
-    if moment is None:
-        if day is None:
-            raise ValidationFailed(f"{field}: use a date.", details={"field": field})
-        moment = datetime.combine(day, time.max)
-    return moment if timezone.is_aware(moment) else timezone.make_aware(moment)
+def _album_back(request: HttpRequest, album_id: int | None = None, **kwargs: Any) -> HttpResponse:
+    if album_id is not None:
+        return redirect("album", album_id=album_id)
+    return redirect("albums")
 
 
-def _friendly(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
-    """Form posts: a refused action becomes a message on the page it came from."""
-
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        try:
-            return view(request, *args, **kwargs)
-        except LuminaError as exc:
-            if exc.status == 404:
-                raise Http404(exc.message) from None
-            if exc.code == "ip_not_allowed":
-                raise DjangoPermissionDenied(exc.message) from None
-            messages.error(request, exc.message)
-            album_id = kwargs.get("album_id")
-            if album_id is not None:
-                return redirect("album", album_id=album_id)
-            return redirect("albums")
-
-    return wrapper
-
-
-def _album_or_404(actor: Actor, album_id: Any, needed: str = selectors.VIEWER) -> Album:
-    try:
-        return selectors.album_get(actor=actor, album_id=album_id, needed=needed)
-    except LuminaError as exc:
-        if exc.status == 404:
-            raise Http404 from None
-        if exc.code == "ip_not_allowed":  # the album's workspace refuses this network
-            raise DjangoPermissionDenied(exc.message) from None
-        raise
+# Form posts: a refused action becomes a message on the page it came from; an album
+# (or image) that is missing or not the visitor's is the 404 page.
+_friendly = form_errors(_album_back, not_found_page=True)
 
 
 # --- albums of the workspace ---------------------------------------------------------------
@@ -180,7 +137,7 @@ def album_index(request: HttpRequest) -> HttpResponse:
 @login_required
 def album_page(request: HttpRequest, album_id: int) -> HttpResponse:
     actor = _actor(request)
-    album = _album_or_404(actor, album_id)
+    album = selectors.album_get(actor=actor, album_id=album_id)
     return _render_album(request, actor, album)
 
 
@@ -311,7 +268,7 @@ def album_items(request: HttpRequest, album_id: int) -> HttpResponse:
 def album_pick(request: HttpRequest, album_id: int) -> HttpResponse:
     """Choose images of the workspace to add to the album."""
     actor = _actor(request)
-    album = _album_or_404(actor, album_id, CONTRIBUTOR)
+    album = selectors.album_get(actor=actor, album_id=album_id, needed=CONTRIBUTOR)
     page = Paginator(selectors.picker_assets(actor=actor, album=album), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
@@ -324,7 +281,7 @@ def album_pick(request: HttpRequest, album_id: int) -> HttpResponse:
 @require_GET
 def album_zip(request: HttpRequest, album_id: int) -> HttpResponseBase:
     actor = _actor(request)
-    album = _album_or_404(actor, album_id)
+    album = selectors.album_get(actor=actor, album_id=album_id)
     members = exports.album_members(
         album, visible=selectors.asset_visibility(actor.user, "asset__"), strip=False
     )
@@ -333,21 +290,16 @@ def album_zip(request: HttpRequest, album_id: int) -> HttpResponseBase:
 
 @login_required
 @require_POST
+@form_errors("albums", not_found_page=True)
 def selection_zip(request: HttpRequest) -> HttpResponseBase:
     actor = _actor(request)
     limit = int(settings.LUMINA_ZIP_MAX_SELECTION)
-    try:
-        ids = _ids(request)
-        if not ids:
-            raise ValidationFailed("Select at least one image.")
-        if len(ids) > limit:
-            raise ZipTooLarge(f"At most {limit} images in one ZIP.")
-        assets = selectors.selection_assets(actor=actor, ids=ids)
-    except LuminaError as exc:
-        if exc.status == 404:
-            raise Http404 from None
-        messages.error(request, exc.message)
-        return redirect_next(request, "albums")
+    ids = _ids(request)
+    if not ids:
+        raise ValidationFailed("Select at least one image.")
+    if len(ids) > limit:
+        raise ZipTooLarge(f"At most {limit} images in one ZIP.")
+    assets = selectors.selection_assets(actor=actor, ids=ids)
     return exports.zip_response(exports.selection_members(assets, strip=False), "images.zip")
 
 
@@ -363,7 +315,7 @@ def album_link_new(request: HttpRequest, album_id: int) -> HttpResponse:
         actor=actor,
         album=album,
         name=request.POST.get("name", ""),
-        expires_at=_when(request.POST.get("expires_at", ""), "expires_at"),
+        expires_at=parse_when(request.POST.get("expires_at", ""), "expires_at", end_of_day=True),
         password=request.POST.get("password", ""),
         max_views=max_views,
         max_downloads=max_downloads,
@@ -405,7 +357,7 @@ def album_share(request: HttpRequest, album_id: int) -> HttpResponse:
             album=album,
             email=request.POST.get("email", ""),
             role=request.POST.get("role", ShareRole.VIEWER),
-            ends_at=_when(request.POST.get("ends_at", ""), "ends_at"),
+            ends_at=parse_when(request.POST.get("ends_at", ""), "ends_at", end_of_day=True),
             base_url=request.build_absolute_uri("/"),
         )
         messages.success(request, _("Album shared."))

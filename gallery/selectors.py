@@ -9,7 +9,8 @@ from typing import Any
 from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
 
 from accounts.models import Membership
-from lumina.core.errors import NotFound, ValidationFailed
+from lumina.core.errors import NotFound
+from lumina.core.lookup import all_or_404
 
 from .filtering import ASSET_FILTERS, AssetFilters
 from .models import (
@@ -59,15 +60,7 @@ def asset_get(*, membership: Membership, asset_id: Any, include_trashed: bool = 
 
 def assets_for_bulk(*, membership: Membership, ids: Sequence[Any]) -> list[Asset]:
     """All of these ids, or NotFound naming the ones the caller cannot see."""
-    try:
-        wanted = list(dict.fromkeys(int(i) for i in ids))
-    except (TypeError, ValueError):
-        raise ValidationFailed("Asset ids must be integers.", details={"field": "ids"}) from None
-    found = {a.pk: a for a in _base(membership).filter(pk__in=wanted)}
-    missing = [i for i in wanted if i not in found]
-    if missing:
-        raise NotFound("Some assets were not found.", details={"missing": missing[:100]})
-    return [found[i] for i in wanted]
+    return all_or_404(_base(membership), ids, field="ids")
 
 
 def usage_get(*, membership: Membership) -> StorageUsage:

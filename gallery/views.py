@@ -29,9 +29,10 @@ from rest_framework.exceptions import APIException
 from rest_framework.request import Request
 
 from accounts.models import Membership, Role
-from accounts.tenancy import request_membership
-from lumina.core.errors import LuminaError, NotFound
+from accounts.tenancy import require_membership
+from lumina.core.errors import LuminaError
 from lumina.core.pagination import CursorPagination, InvalidCursor
+from lumina.core.web import form_errors
 
 from . import downloads, selectors, services, signing
 from .filtering import AssetFilters
@@ -75,19 +76,12 @@ def rendition(request: HttpRequest, asset_id: int, spec: str, fmt: str) -> HttpR
 
     try:
         found = rendition_ensure(asset=asset, variant=wanted)
-    except LuminaError:
+    except LuminaError:  # a public capability URL: whatever went wrong, nothing is here
         raise Http404 from None
     return downloads.rendition_response(request, asset, found, vary_accept=auto)
 
 
 # --- helpers ----------------------------------------------------------------------------
-
-
-def _membership(request: HttpRequest) -> Membership:
-    membership = request_membership(request)
-    if membership is None:
-        raise Http404
-    return membership
 
 
 def _filters(params: Any, *, trashed: bool) -> tuple[AssetFilters, dict[str, str]]:
@@ -120,14 +114,14 @@ def _first_page(
 
 
 def _gallery(request: HttpRequest, *, trashed: bool) -> HttpResponse:
-    membership = _membership(request)
+    membership = require_membership(request)
     try:
         filters, api_params = _filters(request.GET, trashed=trashed)
         assets, cursor = _first_page(request, membership, filters)
     except (InvalidCursor, APIException):  # a cursor not of ours: start from the newest
         messages.error(request, _("That page no longer exists; here are the newest images."))
         return redirect(request.path)
-    except LuminaError as exc:  # a malformed filter
+    except LuminaError as exc:  # a malformed filter: the page again, unfiltered
         messages.error(request, exc.message)
         return redirect(request.path)
     page_size = request.GET.get("page_size")
@@ -222,42 +216,40 @@ def _raw_exif(asset: Asset, limit: int = 200) -> list[tuple[str, str]]:
     return flat[:limit]
 
 
+def _to_detail(request: HttpRequest, membership: Membership, asset: Asset) -> HttpResponse:
+    return redirect("asset-detail", asset_id=asset.pk)
+
+
+@form_errors(_to_detail)
 def _detail_action(request: HttpRequest, membership: Membership, asset: Asset) -> HttpResponse:
     action = request.POST.get("action", "save")
-    detail = redirect("asset-detail", asset_id=asset.pk)
-    try:
-        if action == "save":
-            form = AssetEditForm(request.POST)
-            if not form.is_valid():
-                for errors in form.errors.values():
-                    for error in errors:
-                        messages.error(request, str(error))
-                return detail
-            services.asset_update(membership=membership, asset=asset, data=form.cleaned_data)
-            messages.success(request, _("Changes saved."))
-        elif action in ("favorite", "unfavorite"):
-            services.favorite_set(membership=membership, assets=[asset], on=action == "favorite")
-        elif action == "trash":
-            services.asset_delete(membership=membership, assets=[asset])
-            messages.success(request, _("Moved to the trash."))
-            return redirect("home")
-        elif action == "restore":
-            services.asset_restore(membership=membership, assets=[asset])
-            messages.success(request, _("Restored from the trash."))
-        else:
-            messages.error(request, _("Unknown action."))
-    except LuminaError as exc:
-        messages.error(request, exc.message)
-    return detail
+    if action == "save":
+        form = AssetEditForm(request.POST)
+        if not form.is_valid():
+            for errors in form.errors.values():
+                for error in errors:
+                    messages.error(request, str(error))
+            return _to_detail(request, membership, asset)
+        services.asset_update(membership=membership, asset=asset, data=form.cleaned_data)
+        messages.success(request, _("Changes saved."))
+    elif action in ("favorite", "unfavorite"):
+        services.favorite_set(membership=membership, assets=[asset], on=action == "favorite")
+    elif action == "trash":
+        services.asset_delete(membership=membership, assets=[asset])
+        messages.success(request, _("Moved to the trash."))
+        return redirect("home")
+    elif action == "restore":
+        services.asset_restore(membership=membership, assets=[asset])
+        messages.success(request, _("Restored from the trash."))
+    else:
+        messages.error(request, _("Unknown action."))
+    return _to_detail(request, membership, asset)
 
 
 @login_required
 def asset_detail(request: HttpRequest, asset_id: int) -> HttpResponse:
-    membership = _membership(request)
-    try:
-        asset = selectors.asset_get(membership=membership, asset_id=asset_id)
-    except NotFound:
-        raise Http404 from None
+    membership = require_membership(request)
+    asset = selectors.asset_get(membership=membership, asset_id=asset_id)
     if request.method == "POST":
         return _detail_action(request, membership, asset)
     tags = sorted(at.tag.name for at in asset.asset_tags.all())
@@ -294,7 +286,7 @@ def asset_detail(request: HttpRequest, asset_id: int) -> HttpResponse:
 def upload(request: HttpRequest) -> HttpResponse:
     """The upload page (drop zone and pickers, driven by static/js/upload.js); its form
     also posts here without scripts, one request for all files."""
-    membership = _membership(request)
+    membership = require_membership(request)
     if request.method == "POST":
         files = request.FILES.getlist("files")
         if not files:
@@ -308,7 +300,7 @@ def upload(request: HttpRequest) -> HttpResponse:
                     tags=request.POST.get("tags", ""),
                     visibility=request.POST.get("visibility") or None,
                 )
-            except LuminaError as exc:
+            except LuminaError as exc:  # one refused file: say so, go on with the others
                 messages.error(request, exc.message)
                 continue
             if duplicate:

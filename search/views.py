@@ -12,15 +12,16 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from accounts.models import Membership, Role
-from accounts.tenancy import request_membership
-from lumina.core.errors import LuminaError
+from accounts.tenancy import require_membership
+from lumina.core.errors import LuminaError, ValidationFailed
+from lumina.core.web import form_errors
 
 from . import selectors, services
 from .filters import PARAMS, SearchRequest, search_request_from
@@ -54,13 +55,6 @@ LABELS = {
 }
 
 
-def _membership(request: HttpRequest) -> Membership:
-    membership = request_membership(request)
-    if membership is None:
-        raise Http404
-    return membership
-
-
 def _search_params(get: QueryDict) -> QueryDict:
     """The query string that defines a search (no cursor, no empty values)."""
     kept = QueryDict(mutable=True)
@@ -90,7 +84,7 @@ def _chips(params: QueryDict) -> list[dict[str, str]]:
 
 @login_required
 def search_page(request: HttpRequest) -> HttpResponse:
-    membership = _membership(request)
+    membership = require_membership(request)
     params = _search_params(request.GET)
     error = None
     try:
@@ -101,7 +95,7 @@ def search_page(request: HttpRequest) -> HttpResponse:
             cursor=request.GET.get("cursor") or None,
             page_size=PAGE_SIZE,
         )
-    except LuminaError as exc:
+    except LuminaError as exc:  # shown above the form, which keeps what was typed
         error = exc.message
         search = SearchRequest()
         page = selectors.search(membership=membership, request=search, page_size=PAGE_SIZE)
@@ -148,7 +142,7 @@ def search_page(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def map_page(request: HttpRequest) -> HttpResponse:
-    membership = _membership(request)
+    membership = require_membership(request)
     params = _search_params(request.GET)
     params.pop("bbox", None)
     context = {
@@ -166,31 +160,35 @@ def map_page(request: HttpRequest) -> HttpResponse:
     return render(request, "search/map.html", context)
 
 
+def _same_page(request: HttpRequest, membership: Membership) -> HttpResponse:
+    return redirect(request.get_full_path())
+
+
+@form_errors(_same_page)
+def _duplicates_resolve(request: HttpRequest, membership: Membership) -> HttpResponse:
+    try:
+        keep = int(request.POST.get("keep", ""))
+        trash = [int(i) for i in request.POST.getlist("trash") if int(i) != keep]
+    except ValueError:
+        raise ValidationFailed(_("Choose the copy to keep.")) from None
+    count = services.duplicates_resolve(membership=membership, keep_id=keep, trash_ids=trash)
+    messages.success(
+        request,
+        ngettext(
+            "Kept one copy; %(n)d moved to the trash.",
+            "Kept one copy; %(n)d moved to the trash.",
+            count,
+        )
+        % {"n": count},
+    )
+    return _same_page(request, membership)
+
+
 @login_required
 def duplicates_page(request: HttpRequest) -> HttpResponse:
-    membership = _membership(request)
+    membership = require_membership(request)
     if request.method == "POST":
-        try:
-            keep = int(request.POST.get("keep", ""))
-            trash = [int(i) for i in request.POST.getlist("trash") if int(i) != keep]
-            count = services.duplicates_resolve(
-                membership=membership, keep_id=keep, trash_ids=trash
-            )
-        except ValueError:
-            messages.error(request, _("Choose the copy to keep."))
-        except LuminaError as exc:
-            messages.error(request, exc.message)
-        else:
-            messages.success(
-                request,
-                ngettext(
-                    "Kept one copy; %(n)d moved to the trash.",
-                    "Kept one copy; %(n)d moved to the trash.",
-                    count,
-                )
-                % {"n": count},
-            )
-        return redirect(request.get_full_path())
+        return _duplicates_resolve(request, membership)
     try:
         page_number = max(1, int(request.GET.get("page", "1")))
     except ValueError:

@@ -20,6 +20,7 @@ from ..tenancy import (
     reachable_tenants,
     request_membership,
     request_user,
+    require_membership,
     require_session,
     switch_tenant,
 )
@@ -105,7 +106,7 @@ class TenantDetailView(APIView):
         membership = membership_in(request, tenant_id)
         data = TenantCreateInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        services.tenant_update(actor_membership=membership, name=data.validated_data["name"])
+        services.tenant_update(membership=membership, name=data.validated_data["name"])
         return Response(TenantOutputSerializer(_tenant_with_role(request, tenant_id)).data)
 
 
@@ -126,7 +127,7 @@ class MemberListView(APIView):
     )
     def get(self, request: Request, tenant_id: int) -> Response:
         membership = membership_in(request, tenant_id)
-        members = selectors.member_list(actor_membership=membership)
+        members = selectors.member_list(membership=membership)
         return _paginate(self, request, members, MembershipOutputSerializer)
 
 
@@ -134,8 +135,8 @@ class MemberDetailView(APIView):
     def _target(
         self, request: Request, tenant_id: int, user_id: int
     ) -> tuple[Membership, Membership]:
-        actor = membership_in(request, tenant_id)
-        return actor, selectors.member_get(actor_membership=actor, user_id=user_id)
+        membership = membership_in(request, tenant_id)
+        return membership, selectors.member_get(membership=membership, user_id=user_id)
 
     @extend_schema(responses=MembershipOutputSerializer, summary="One member")
     def get(self, request: Request, tenant_id: int, user_id: int) -> Response:
@@ -148,18 +149,18 @@ class MemberDetailView(APIView):
         summary="Change a member's role",
     )
     def patch(self, request: Request, tenant_id: int, user_id: int) -> Response:
-        actor, target = self._target(request, tenant_id, user_id)
+        membership, target = self._target(request, tenant_id, user_id)
         data = RoleInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         target = services.membership_change_role(
-            actor_membership=actor, membership=target, role=data.validated_data["role"]
+            actor_membership=membership, membership=target, role=data.validated_data["role"]
         )
         return Response(MembershipOutputSerializer(target).data)
 
     @extend_schema(responses={204: None}, summary="Remove a member, or leave (your own id)")
     def delete(self, request: Request, tenant_id: int, user_id: int) -> Response:
-        actor, target = self._target(request, tenant_id, user_id)
-        services.membership_remove(actor_membership=actor, membership=target)
+        membership, target = self._target(request, tenant_id, user_id)
+        services.membership_remove(actor_membership=membership, membership=target)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -167,7 +168,7 @@ class InvitationListView(APIView):
     @extend_schema(responses=InvitationOutputSerializer(many=True), summary="Pending invitations")
     def get(self, request: Request, tenant_id: int) -> Response:
         membership = membership_in(request, tenant_id)
-        invitations = selectors.invitation_list(actor_membership=membership)
+        invitations = selectors.invitation_list(membership=membership)
         return _paginate(self, request, invitations, InvitationOutputSerializer)
 
     @extend_schema(
@@ -180,7 +181,7 @@ class InvitationListView(APIView):
         data = InvitationCreateInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         invitation, _ = services.invitation_create(
-            actor_membership=membership,
+            membership=membership,
             email=data.validated_data["email"],
             role=data.validated_data["role"],
             base_url=request.build_absolute_uri("/"),
@@ -192,10 +193,8 @@ class InvitationDetailView(APIView):
     @extend_schema(responses={204: None}, summary="Withdraw an invitation")
     def delete(self, request: Request, tenant_id: int, invitation_id: int) -> Response:
         membership = membership_in(request, tenant_id)
-        invitation = selectors.invitation_get(
-            actor_membership=membership, invitation_id=invitation_id
-        )
-        services.invitation_revoke(actor_membership=membership, invitation=invitation)
+        invitation = selectors.invitation_get(membership=membership, invitation_id=invitation_id)
+        services.invitation_revoke(membership=membership, invitation=invitation)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -214,20 +213,13 @@ class InvitationAcceptView(APIView):
         return Response(MembershipOutputSerializer(membership).data)
 
 
-def _current_membership(request: Request) -> Membership:
-    membership = request_membership(request)
-    if membership is None:
-        raise NotFound("No workspace is selected.")
-    return membership
-
-
 class ApiTokenListView(APIView):
     @extend_schema(
         responses=ApiTokenOutputSerializer(many=True),
         summary="My API tokens in the current workspace (the token's own with Bearer)",
     )
     def get(self, request: Request) -> Response:
-        membership = _current_membership(request)
+        membership = require_membership(request)
         tokens = selectors.api_token_list(user=request_user(request), tenant=membership.tenant)
         paginator = CursorPagination()
         page: Any = paginator.paginate_queryset(tokens, request, view=self)
@@ -239,7 +231,7 @@ class ApiTokenListView(APIView):
         summary="Create a token for the current workspace (the raw value is shown once)",
     )
     def post(self, request: Request) -> Response:
-        membership = _current_membership(request)
+        membership = require_membership(request)
         data = ApiTokenCreateInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         token, raw = services.api_token_create(
@@ -260,7 +252,7 @@ class ApiTokenListView(APIView):
 
 class ApiTokenDetailView(APIView):
     def _token(self, request: Request, token_id: int) -> ApiToken:
-        membership = _current_membership(request)
+        membership = require_membership(request)
         token = selectors.api_token_get(user=request_user(request), token_id=token_id)
         if token.tenant_id != membership.tenant_id:
             raise NotFound("Token not found.")

@@ -376,7 +376,7 @@ class AlbumSharesView(APIView):
         if values["user"] is not None:
             assert actor.membership is not None
             user = account_selectors.member_get(
-                actor_membership=actor.membership, user_id=values["user"]
+                membership=actor.membership, user_id=values["user"]
             ).user
         elif not values["email"]:
             raise ValidationFailed("Name a user or an e-mail address.", details={"field": "email"})

@@ -90,6 +90,8 @@ def public(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseB
             response = view(request, link, token, *args, **kwargs)
         except ShareLinkUnavailable:
             return _gone(request)
+        # The visitors' own mapping (they have no account and no messages): the link's
+        # error page at the error's status, instead of lumina.core.web's.
         except LuminaError as exc:
             if exc.status == 404:
                 raise Http404 from None
@@ -123,7 +125,7 @@ def _password_post(request: HttpRequest, link: ShareLink, token: str) -> HttpRes
             ip=_ip(request),
             user_agent=_agent(request),
         )
-    except LuminaError as exc:
+    except LuminaError as exc:  # the password form again, with Retry-After when throttled
         response = _password_page(request, link, token, error=exc.message, status=exc.status)
         if exc.status == 429:
             response["Retry-After"] = str(settings.LUMINA_SHARE_PASSWORD_WINDOW)

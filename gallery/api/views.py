@@ -12,10 +12,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.models import Membership
-from accounts.tenancy import request_membership
+from accounts.tenancy import require_membership
 from lumina.core.api import JSONParser
-from lumina.core.errors import NotFound
 from lumina.core.filtering import first, to_flag, with_registered_parameters
 from lumina.core.pagination import CursorPagination
 from lumina.core.plugins import asset_list_filters
@@ -34,13 +32,6 @@ from .serializers import (
 )
 
 
-def _membership(request: Request) -> Membership:
-    membership = request_membership(request)
-    if membership is None:
-        raise NotFound("No workspace is selected.")
-    return membership
-
-
 class AssetListView(APIView):
     parser_classes = (MultiPartParser, FormParser, JSONParser)
 
@@ -51,7 +42,7 @@ class AssetListView(APIView):
     )
     @with_registered_parameters(asset_list_filters)
     def get(self, request: Request) -> Response:
-        membership = _membership(request)
+        membership = require_membership(request)
         params = request.query_params
         assets = selectors.asset_list(membership=membership, filters=ASSET_FILTERS.parse(params))
         # Filters other apps plug in (search's, registered in its ready()).
@@ -67,7 +58,7 @@ class AssetListView(APIView):
         summary="Upload an image (200 with duplicate=true when the same bytes exist)",
     )
     def post(self, request: Request) -> Response:
-        membership = _membership(request)
+        membership = require_membership(request)
         # Refuse an announced oversize body before reading it.
         declared = int(request.META.get("CONTENT_LENGTH") or 0)
         limit = downloads.upload_limit()
@@ -99,7 +90,7 @@ class AssetListView(APIView):
 class AssetDetailView(APIView):
     @extend_schema(responses=AssetOutputSerializer, summary="One asset")
     def get(self, request: Request, asset_id: int) -> Response:
-        asset = selectors.asset_get(membership=_membership(request), asset_id=asset_id)
+        asset = selectors.asset_get(membership=require_membership(request), asset_id=asset_id)
         return Response(AssetOutputSerializer(asset).data)
 
     @extend_schema(
@@ -108,7 +99,7 @@ class AssetDetailView(APIView):
         summary="Edit title, description, visibility, tags",
     )
     def patch(self, request: Request, asset_id: int) -> Response:
-        membership = _membership(request)
+        membership = require_membership(request)
         asset = selectors.asset_get(membership=membership, asset_id=asset_id)
         data = AssetUpdateInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -121,7 +112,7 @@ class AssetDetailView(APIView):
 
     @extend_schema(responses={204: None}, summary="Move to the trash")
     def delete(self, request: Request, asset_id: int) -> Response:
-        membership = _membership(request)
+        membership = require_membership(request)
         asset = selectors.asset_get(membership=membership, asset_id=asset_id, include_trashed=False)
         services.asset_delete(membership=membership, assets=[asset])
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -134,7 +125,7 @@ class AssetBulkView(APIView):
         summary="One action on up to 1,000 assets, all or nothing",
     )
     def post(self, request: Request) -> Response:
-        membership = _membership(request)
+        membership = require_membership(request)
         data = AssetBulkInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         params = dict(data.validated_data)
@@ -153,7 +144,7 @@ class TrashEmptyView(APIView):
         summary="Delete everything in the trash for good",
     )
     def post(self, request: Request) -> Response:
-        count = services.trash_empty(membership=_membership(request))
+        count = services.trash_empty(membership=require_membership(request))
         return Response({"action": "empty_trash", "count": count})
 
 
@@ -168,7 +159,7 @@ class AssetOriginalView(APIView):
     )
     def get(self, request: Request, asset_id: int) -> HttpResponseBase:
         asset = selectors.asset_get(
-            membership=_membership(request), asset_id=asset_id, include_trashed=False
+            membership=require_membership(request), asset_id=asset_id, include_trashed=False
         )
         return downloads.original_response(
             asset, strip=bool(to_flag(first(request.query_params, "strip")))
@@ -178,7 +169,7 @@ class AssetOriginalView(APIView):
 class UsageView(APIView):
     @extend_schema(responses=UsageOutputSerializer, summary="Storage used by the current workspace")
     def get(self, request: Request) -> Response:
-        membership = _membership(request)
+        membership = require_membership(request)
         usage = selectors.usage_get(membership=membership)
         return Response(
             {

@@ -91,6 +91,8 @@ MIDDLEWARE = [
     # Second factor, required enrolment, password expiry, workspace IP lists.
     "accounts.middleware.SecurityGateMiddleware",
     "accounts.audit.AuditContextMiddleware",
+    # A domain error a web page lets through: its status page, not a 500.
+    "lumina.core.web.ErrorPageMiddleware",
     "lumina.core.middleware.AccessLogMiddleware",
     # Last, so that it sees the lockout flag set while the view ran.
     "axes.middleware.AxesMiddleware",

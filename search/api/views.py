@@ -10,9 +10,8 @@ from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import APIView
 
-from accounts.models import Membership
-from accounts.tenancy import request_membership
-from lumina.core.errors import NotFound, ValidationFailed
+from accounts.tenancy import require_membership
+from lumina.core.errors import ValidationFailed
 
 from .. import selectors, services
 from ..filters import SEARCH_FILTERS, TEXT_PARAMS, filters_from_params, search_request_from
@@ -28,13 +27,6 @@ from .serializers import (
     SuggestOutputSerializer,
     cluster_data,
 )
-
-
-def _membership(request: Request) -> Membership:
-    membership = request_membership(request)
-    if membership is None:
-        raise NotFound("No workspace is selected.")
-    return membership
 
 
 def _int(value: Any, field: str, default: int) -> int:
@@ -63,7 +55,7 @@ class SearchView(APIView):
         summary="Search: ranked full-text with filters, cursor paginated",
     )
     def get(self, request: Request) -> Response:
-        membership = _membership(request)
+        membership = require_membership(request)
         params = request.query_params
         search = search_request_from(params)
         page = selectors.search(
@@ -101,7 +93,8 @@ class FacetsView(APIView):
     )
     def get(self, request: Request) -> Response:
         found = selectors.facets(
-            membership=_membership(request), request=search_request_from(request.query_params)
+            membership=require_membership(request),
+            request=search_request_from(request.query_params),
         )
         return Response(found)
 
@@ -118,7 +111,7 @@ class SuggestView(APIView):
     def get(self, request: Request) -> Response:
         return Response(
             selectors.suggestions(
-                membership=_membership(request), text=str(request.query_params.get("q", ""))
+                membership=require_membership(request), text=str(request.query_params.get("q", ""))
             )
         )
 
@@ -137,7 +130,7 @@ class MapView(APIView):
         summary="Assets with GPS inside a box, as clusters",
     )
     def get(self, request: Request) -> Response:
-        membership = _membership(request)
+        membership = require_membership(request)
         params = request.query_params
         search = search_request_from(params)
         bbox = filters_from_params({"bbox": params.get("bbox", "")}).bbox
@@ -160,7 +153,7 @@ class SimilarView(APIView):
         summary="Near duplicates of one asset, closest first",
     )
     def get(self, request: Request, asset_id: int) -> Response:
-        found = selectors.similar_assets(membership=_membership(request), asset_id=asset_id)
+        found = selectors.similar_assets(membership=require_membership(request), asset_id=asset_id)
         return Response(SimilarOutputSerializer(found, many=True).data)
 
 
@@ -173,7 +166,7 @@ class DuplicatesView(APIView):
     def get(self, request: Request) -> Response:
         page = max(1, _int(request.query_params.get("page"), "page", 1))
         groups, has_next, total = selectors.duplicate_groups(
-            membership=_membership(request), page=page
+            membership=require_membership(request), page=page
         )
         return Response(
             {
@@ -195,7 +188,7 @@ class DuplicatesResolveView(APIView):
         summary="Keep one of a group of near duplicates, trash the others",
     )
     def post(self, request: Request) -> Response:
-        membership = _membership(request)
+        membership = require_membership(request)
         data = DuplicatesResolveInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         count = services.duplicates_resolve(

@@ -42,7 +42,7 @@ def test_sign_in_page_invites_a_visitor_who_holds_a_pending_invitation(browser, 
     owner = UserFactory()
     membership = Membership.objects.get(user=owner, tenant__personal=True)
     _, raw = services.invitation_create(
-        actor_membership=membership, email="newcomer@example.com", role=Role.VIEWER
+        membership=membership, email="newcomer@example.com", role=Role.VIEWER
     )
     browser.get(f"/invitations/{raw}/")
 

@@ -195,6 +195,28 @@ def test_public_pages_render_for_visitors(team, photo, client):
     assert "Download all" in page
 
 
+def test_a_link_expiring_on_a_day_lasts_through_that_day(editor_web, team):
+    # A plain date is an inclusive bound (lumina.core.dates.parse_when, end_of_day).
+    from datetime import time
+
+    from django.utils import timezone
+
+    album = team.album("Until Sunday")
+    editor_web.post(f"/albums/{album.pk}/links/", {"name": "x", "expires_at": "2030-05-06"})
+    expires = timezone.localtime(ShareLink.objects.get(album=album).expires_at)
+    assert (expires.date().isoformat(), expires.time()) == ("2030-05-06", time.max)
+
+
+def test_a_bad_expiry_date_is_a_message_on_the_album_page(editor_web, team):
+    album = team.album("Soon")
+    response = editor_web.post(f"/albums/{album.pk}/links/", {"expires_at": "next week"})
+    assert response.status_code == 302
+    assert response["Location"] == f"/albums/{album.pk}/"
+    page = editor_web.get(response["Location"]).content.decode()
+    assert "expires_at: use an ISO date or date-time." in page
+    assert not ShareLink.objects.filter(album=album).exists()
+
+
 def test_operators_see_albums_and_links_and_can_revoke_links(team, rf):
     from django.contrib import admin
     from django.contrib.messages.storage.fallback import FallbackStorage

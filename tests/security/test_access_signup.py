@@ -29,7 +29,7 @@ def invited(settings):  # type: ignore[no-untyped-def]
     add_member(tenant, owner, Role.OWNER)
     membership = Membership.objects.get(tenant=tenant, user=owner)
     invitation, token = services.invitation_create(
-        actor_membership=membership, email="Invited@Example.com", role=Role.EDITOR
+        membership=membership, email="Invited@Example.com", role=Role.EDITOR
     )
     client = Client()
     assert client.get(f"/invitations/{token}/").status_code == 200
@@ -67,7 +67,7 @@ def test_an_invitation_opens_sign_up_only_for_its_own_address(invited):
 def test_an_invitation_that_is_no_longer_pending_opens_nothing(invited, state):
     invitation: Invitation = invited["invitation"]
     if state == "withdrawn":
-        services.invitation_revoke(actor_membership=invited["membership"], invitation=invitation)
+        services.invitation_revoke(membership=invited["membership"], invitation=invitation)
     elif state == "expired":
         Invitation.objects.filter(pk=invitation.pk).update(
             expires_at=timezone.now() - timedelta(minutes=1)

@@ -492,10 +492,10 @@ def test_the_page_paginates_with_a_bounded_number_of_queries(
             assert browser.get(reverse("security-audit")).status_code == 200
         return len(captured.captured_queries)
 
-    account_services.tenant_update(actor_membership=membership, name="One")
+    account_services.tenant_update(membership=membership, name="One")
     few = page_queries()
     for n in range(80):
-        account_services.tenant_update(actor_membership=membership, name=f"Name {n}")
+        account_services.tenant_update(membership=membership, name=f"Name {n}")
     assert page_queries() == few
     with django_assert_max_num_queries(10):
         browser.get(reverse("security-audit") + "?page=2")

@@ -145,17 +145,15 @@ def _accounts() -> dict[str, Recipe]:
 
     def accept(w: World) -> Callable[[], Any]:
         _, raw = s.invitation_create(
-            actor_membership=w.membership(w.owner), email=w.outsider.email, role="editor"
+            membership=w.membership(w.owner), email=w.outsider.email, role="editor"
         )
         return lambda: s.invitation_accept(user=w.outsider, token=raw)
 
     def revoke_invitation(w: World) -> Callable[[], Any]:
         invitation, _ = s.invitation_create(
-            actor_membership=w.membership(w.owner), email="later@example.com", role="viewer"
+            membership=w.membership(w.owner), email="later@example.com", role="viewer"
         )
-        return lambda: s.invitation_revoke(
-            actor_membership=w.membership(w.owner), invitation=invitation
-        )
+        return lambda: s.invitation_revoke(membership=w.membership(w.owner), invitation=invitation)
 
     def personal(w: World) -> Callable[[], Any]:
         Membership.objects.filter(user=w.outsider, tenant__personal=True).delete()
@@ -195,11 +193,11 @@ def _accounts() -> dict[str, Recipe]:
         "tenant_create_personal": personal,
         "operator_password_reset": operator_reset,
         "tenant_update": lambda w: (
-            lambda: s.tenant_update(actor_membership=w.membership(w.owner), name="Renamed")
+            lambda: s.tenant_update(membership=w.membership(w.owner), name="Renamed")
         ),
         "invitation_create": lambda w: (
             lambda: s.invitation_create(
-                actor_membership=w.membership(w.owner), email="inv@example.com", role="editor"
+                membership=w.membership(w.owner), email="inv@example.com", role="editor"
             )
         ),
         "invitation_accept": accept,
@@ -236,7 +234,7 @@ def _accounts() -> dict[str, Recipe]:
         "device_seen": device,
         "tenant_security_update": lambda w: (
             lambda: s.tenant_security_update(
-                actor_membership=w.membership(w.owner),
+                membership=w.membership(w.owner),
                 require_2fa=False,
                 ip_allowlist=[],
                 ip_blocklist=["192.0.2.0/24"],

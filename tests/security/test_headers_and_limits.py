@@ -204,7 +204,7 @@ def test_workspace_ip_lists_apply_to_pages_api_and_tokens(browser, make_team):
     tenant, people = make_team()
     owner_membership = tenant.memberships.get(role="owner")
     services.tenant_security_update(
-        actor_membership=owner_membership,
+        membership=owner_membership,
         require_2fa=False,
         ip_allowlist=["192.0.2.0/24"],
         ip_blocklist=[],
@@ -243,7 +243,7 @@ def test_owners_cannot_lock_themselves_out_and_only_owners_edit(make_team):
     owner = tenant.memberships.get(role="owner")
     with pytest.raises(LuminaError, match="lock you out"):
         services.tenant_security_update(
-            actor_membership=owner,
+            membership=owner,
             require_2fa=False,
             ip_allowlist=["10.0.0.0/8"],
             ip_blocklist=[],
@@ -251,7 +251,7 @@ def test_owners_cannot_lock_themselves_out_and_only_owners_edit(make_team):
         )
     with pytest.raises(LuminaError):
         services.tenant_security_update(
-            actor_membership=owner,
+            membership=owner,
             require_2fa=False,
             ip_allowlist=["not-an-ip"],
             ip_blocklist=[],
@@ -259,7 +259,7 @@ def test_owners_cannot_lock_themselves_out_and_only_owners_edit(make_team):
     admin = tenant.memberships.get(role="admin")
     with pytest.raises(LuminaError):
         services.tenant_security_update(
-            actor_membership=admin, require_2fa=True, ip_allowlist=[], ip_blocklist=[]
+            membership=admin, require_2fa=True, ip_allowlist=[], ip_blocklist=[]
         )
 
 

@@ -58,7 +58,7 @@ class Victim:
         add_member(self.tenant, self.owner, Role.OWNER)
         add_member(self.tenant, self.member, Role.EDITOR)
         self.invitation, _ = services.invitation_create(
-            actor_membership=self.tenant.memberships.get(user=self.owner),
+            membership=self.tenant.memberships.get(user=self.owner),
             email="invitee@example.com",
             role=Role.VIEWER,
         )

@@ -156,7 +156,7 @@ def test_workspace_requiring_2fa_leads_members_to_enrolment_at_next_sign_in(brow
     assert browser.get("/").status_code == 200
     owner = tenant.memberships.get(role="owner")
     services.tenant_security_update(
-        actor_membership=owner, require_2fa=True, ip_allowlist=[], ip_blocklist=[]
+        membership=owner, require_2fa=True, ip_allowlist=[], ip_blocklist=[]
     )
     assert browser.get("/").status_code == 200  # this session goes on
     browser.post(reverse("account_logout"))
