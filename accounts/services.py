@@ -313,37 +313,36 @@ def _member_delete(membership: Membership, *, actor: User, verb: str) -> None:
 
 
 @transaction.atomic
-def membership_change_role(
-    *, actor_membership: Membership, membership: Membership, role: str
-) -> Membership:
+def membership_change_role(*, membership: Membership, target: Membership, role: str) -> Membership:
     """Owners may change any role; admins may change editors and viewers (and make
     admins) but never touch an owner nor make one. The last owner stays an owner."""
     if role not in Role.values:
         raise ValidationFailed(f"Unknown role {role!r}.", details={"field": "role"})
-    _require(actor_membership, Role.ADMIN)
-    others = _other_owners_exist(membership)
-    is_owner_actor = actor_membership.role == Role.OWNER
-    if (membership.role == Role.OWNER or role == Role.OWNER) and not is_owner_actor:
+    _require(membership, Role.ADMIN)
+    others = _other_owners_exist(target)
+    is_owner_actor = membership.role == Role.OWNER
+    if (target.role == Role.OWNER or role == Role.OWNER) and not is_owner_actor:
         raise RoleForbidden("Only owners can change owners or make new ones.")
-    if membership.role == Role.OWNER and role != Role.OWNER and not others:
+    if target.role == Role.OWNER and role != Role.OWNER and not others:
         raise LastOwner()
-    return _role_set(membership, role, actor=actor_membership.user)
+    return _role_set(target, role, actor=membership.user)
 
 
 @transaction.atomic
-def membership_remove(*, actor_membership: Membership, membership: Membership) -> None:
-    """Leave (your own membership) or remove someone (admins; owners only by owners)."""
-    leaving = membership.pk == actor_membership.pk
+def membership_remove(*, membership: Membership, target: Membership) -> None:
+    """Leave (``target`` is your own membership) or remove someone (admins; owners only
+    by owners)."""
+    leaving = target.pk == membership.pk
     if not leaving:
-        _require(actor_membership, Role.ADMIN)
-    others = _other_owners_exist(membership)
-    if not leaving and membership.role == Role.OWNER and actor_membership.role != Role.OWNER:
+        _require(membership, Role.ADMIN)
+    others = _other_owners_exist(target)
+    if not leaving and target.role == Role.OWNER and membership.role != Role.OWNER:
         raise RoleForbidden("Only owners can remove owners.")
-    if membership.role == Role.OWNER and not others:
+    if target.role == Role.OWNER and not others:
         raise LastOwner()
     _member_delete(
-        membership,
-        actor=actor_membership.user,
+        target,
+        actor=membership.user,
         verb="member.left" if leaving else "member.removed",
     )
 

@@ -68,14 +68,14 @@ def _members_action(request: HttpRequest, membership: Membership) -> HttpRespons
     elif action == "role":
         target = selectors.member_get(membership=membership, user_id=request.POST.get("user", ""))
         services.membership_change_role(
-            actor_membership=membership,
-            membership=target,
+            membership=membership,
+            target=target,
             role=request.POST.get("role", ""),
         )
         messages.success(request, _("Role changed."))
     elif action == "remove":
         target = selectors.member_get(membership=membership, user_id=request.POST.get("user", ""))
-        services.membership_remove(actor_membership=membership, membership=target)
+        services.membership_remove(membership=membership, target=target)
         messages.success(request, _("Member removed."))
     elif action == "revoke":
         invitation = selectors.invitation_get(

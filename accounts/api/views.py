@@ -153,14 +153,14 @@ class MemberDetailView(APIView):
         data = RoleInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         target = services.membership_change_role(
-            actor_membership=membership, membership=target, role=data.validated_data["role"]
+            membership=membership, target=target, role=data.validated_data["role"]
         )
         return Response(MembershipOutputSerializer(target).data)
 
     @extend_schema(responses={204: None}, summary="Remove a member, or leave (your own id)")
     def delete(self, request: Request, tenant_id: int, user_id: int) -> Response:
         membership, target = self._target(request, tenant_id, user_id)
-        services.membership_remove(actor_membership=membership, membership=target)
+        services.membership_remove(membership=membership, target=target)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

@@ -73,8 +73,8 @@ def test_role_changed_has_one_payload_shape_from_every_path(
     with django_capture_on_commit_callbacks(execute=True):
         # a member changes a role
         services.membership_change_role(
-            actor_membership=owner,
-            membership=Membership.objects.get(tenant=tenant, user=people["viewer"]),
+            membership=owner,
+            target=Membership.objects.get(tenant=tenant, user=people["viewer"]),
             role=Role.EDITOR,
         )
         # single sign-on changes a role
@@ -342,7 +342,7 @@ def test_a_member_leaving_while_sso_demotes_the_other_owner_is_refused(sso_claim
 
     def second_leaves() -> None:
         mine = Membership.objects.get(tenant=tenant, user=second)
-        services.membership_remove(actor_membership=mine, membership=mine)
+        services.membership_remove(membership=mine, target=mine)
 
     _, refused = race(
         lambda: sso.apply_roles(user=first, extra_data=claims("photo-admins"), request=None),

@@ -51,7 +51,7 @@ def test_a_removed_members_export_keeps_their_own_data_only(media, api_for):
     )
     # given they were removed from the team
     account_services.membership_remove(
-        actor_membership=team.membership("owner"), membership=team.membership("editor")
+        membership=team.membership("owner"), target=team.membership("editor")
     )
 
     zf = build_export(leaver)

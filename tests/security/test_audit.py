@@ -516,7 +516,7 @@ def test_a_deleted_users_name_leaves_the_entries_that_named_them(studio):
     alice, carol = people["owner"], people["viewer"]
     membership = carol.memberships.get(tenant=tenant)
     account_services.membership_change_role(
-        actor_membership=alice.memberships.get(tenant=tenant), membership=membership, role="editor"
+        membership=alice.memberships.get(tenant=tenant), target=membership, role="editor"
     )
     upload(tenant, carol, 1)
     personal = carol.memberships.get(tenant__personal=True).tenant

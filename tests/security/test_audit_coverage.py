@@ -204,14 +204,14 @@ def _accounts() -> dict[str, Recipe]:
         "invitation_revoke": revoke_invitation,
         "membership_change_role": lambda w: (
             lambda: s.membership_change_role(
-                actor_membership=w.membership(w.owner),
-                membership=w.membership(w.viewer),
+                membership=w.membership(w.owner),
+                target=w.membership(w.viewer),
                 role=Role.EDITOR,
             )
         ),
         "membership_remove": lambda w: (
             lambda: s.membership_remove(
-                actor_membership=w.membership(w.owner), membership=w.membership(w.viewer)
+                membership=w.membership(w.owner), target=w.membership(w.viewer)
             )
         ),
         "membership_sync_sso": lambda w: (
