@@ -77,12 +77,6 @@ def _sidebar(
     }
 
 
-def _back(request: HttpRequest, album: Album | None = None) -> HttpResponse:
-    if album is not None:
-        return redirect("album", album_id=album.pk)
-    return redirect("albums")
-
-
 def _int_or_none(value: Any) -> int | None:
     if value in (None, "", "none", "null"):
         return None

@@ -160,12 +160,6 @@ def count(group: str, identity: str, *, now: float | None = None) -> Verdict | N
     )
 
 
-def hit(group: str, identity: str, *, now: float | None = None) -> int | None:
-    """Count one request; return the seconds to wait when over the limit, else None."""
-    verdict = count(group, identity, now=now)
-    return verdict.retry_after if verdict else None
-
-
 def remember(request: HttpRequest, verdict: Verdict | None) -> None:
     """Keep the verdict for the response headers (``WebRateLimitMiddleware``)."""
     if verdict is not None:
