@@ -35,7 +35,7 @@ from lumina.core.pagination import CursorPagination, InvalidCursor
 from lumina.core.web import form_errors
 
 from . import downloads, selectors, services, signing
-from .filtering import AssetFilters
+from .filtering import ASSET_FILTERS, AssetFilters
 from .forms import AssetEditForm
 from .models import Asset, Status, Visibility
 from .renditions.specs import UnknownRendition, get_variant, negotiate_format
@@ -84,19 +84,18 @@ def rendition(request: HttpRequest, asset_id: int, spec: str, fmt: str) -> HttpR
 # --- helpers ----------------------------------------------------------------------------
 
 
+# The asset list's filters the gallery page offers (its sidebar links and switches).
+PAGE_FILTERS = ("favorite", "tag")
+
+
 def _filters(params: Any, *, trashed: bool) -> tuple[AssetFilters, dict[str, str]]:
-    """The page's filters, and the same filters as API query parameters."""
-    api: dict[str, str] = {}
-    favorite = params.get("favorite") in ("1", "true", "yes")
-    tag = (params.get("tag") or "").strip()[:64]
-    if favorite:
-        api["favorite"] = "1"
-    if tag:
-        api["tag"] = tag
+    """The page's filters (its favourites switch and tag), read by the asset list's own
+    table so they mean what the API's do, and the same filters as API query parameters
+    (for the scripts' next page)."""
+    api = {name: value for name in PAGE_FILTERS if (value := str(params.get(name) or ""))}
     if trashed:
         api["trashed"] = "1"
-    filters = AssetFilters(favorite=True if favorite else None, tag=tag or None, trashed=trashed)
-    return filters, api
+    return ASSET_FILTERS.parse(api), api
 
 
 def _first_page(
@@ -155,8 +154,8 @@ def _gallery(request: HttpRequest, *, trashed: bool) -> HttpResponse:
         "usage": selectors.usage_get(membership=membership),
         "is_trash": trashed,
         "can_edit": can_edit,
-        "favorite_only": bool(api_params.get("favorite")),
-        "tag": api_params.get("tag", ""),
+        "favorite_only": filters.favorite is True,
+        "tag": filters.tag or "",
         "next_page": next_page,
         "first_page": bool(request.GET.get("cursor")),
         "trash_days": settings.LUMINA_TRASH_DAYS,

@@ -165,6 +165,23 @@ def test_favourite_and_tag_filters(browser, editor, upload):
     assert len(_tiles(browser.get(reverse("home") + "?tag=other").content.decode())) == 0
 
 
+def test_the_page_reads_its_filters_as_the_api_does(browser, editor, upload, api_for):
+    # given two images, one a favourite, both tagged "beach"
+    first, _second = _upload_some(upload, editor, 2, tags="beach")
+    Favorite.objects.create(user=editor, asset_id=first)
+    browser.force_login(editor)
+    api = api_for(editor)
+    for query in ("favorite=false", "tag=%20beach%20", "favorite=true&tag=beach"):
+        # when the page and the API get the same query
+        page = browser.get(reverse("home") + "?" + query).content.decode()
+        listed = api.get("/api/v1/assets/?" + query).json()["results"]
+        # then they show the same images
+        shown = {int(i) for t in _tiles(page) for i in re.findall(r'id="asset-(\d+)"', t)}
+        assert shown == {a["id"] for a in listed}, query
+    others = browser.get(reverse("home") + "?favorite=false").content.decode()
+    assert "<title>Favourites" not in others
+
+
 def test_viewers_get_no_upload_or_bulk_edit_controls(browser, make_team, media, api_for, upload):
     tenant, people = make_team()
     editor = people["editor"]
