@@ -4,14 +4,16 @@ from typing import Any
 
 from auditlog.admin import LogEntryAdmin as _AuditlogEntryAdmin
 from auditlog.models import LogEntry
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.db.models import Count, QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
 from django.utils.translation import gettext_lazy as _
 
-from . import audit
+from . import audit, services
 from .admin_audit import AuditedAdmin
+from .errors import LastOwner
 from .models import (
     AccountDeletion,
     ApiToken,
@@ -25,9 +27,16 @@ from .models import (
 
 
 class MembershipInline(admin.TabularInline[Membership, Any]):
+    # Read-only: roles change through the membership actions, which call the services
+    # (the last-owner rule under its lock, the member.* events, the audit trail).
     model = Membership
     extra = 0
-    autocomplete_fields = ("user", "tenant")
+    can_delete = False
+    readonly_fields = ("user", "tenant", "role", "created_at")
+    fields = readonly_fields
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
 
 
 @admin.register(User)
@@ -92,8 +101,67 @@ class MembershipAdmin(AuditedAdmin):
     list_display = ("user", "tenant", "role", "created_at")
     list_filter = ("role", "tenant__personal")
     search_fields = ("user__email", "user__username", "tenant__name", "tenant__slug")
-    autocomplete_fields = ("user", "tenant")
     list_select_related = ("user", "tenant")
+    # Memberships change only through the actions below, which call the services.
+    readonly_fields = ("user", "tenant", "role", "created_at")
+    actions = ("promote", "demote", "remove")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def get_actions(self, request: HttpRequest) -> dict[str, Any]:
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)  # "remove" goes through the service
+        return actions
+
+    def delete_model(self, request: HttpRequest, obj: Membership) -> None:
+        services.membership_operator_remove(
+            operator=request.user,  # type: ignore[arg-type]
+            targets=[obj],
+        )
+
+    def delete_view(
+        self, request: HttpRequest, object_id: str, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        try:
+            return super().delete_view(request, object_id, extra_context)
+        except LastOwner as exc:  # rolled back: the workspace keeps its owner
+            self.message_user(request, exc.message, messages.ERROR)
+            return redirect("admin:accounts_membership_change", object_id)
+
+    def _step(self, request: HttpRequest, queryset: QuerySet[Membership], step: int) -> None:
+        try:
+            count = services.membership_operator_step(
+                operator=request.user,  # type: ignore[arg-type]
+                targets=list(queryset.order_by("pk")),
+                step=step,
+            )
+        except LastOwner as exc:
+            self.message_user(request, exc.message, messages.ERROR)
+            return
+        self.message_user(request, _("%(n)s role(s) changed.") % {"n": count}, messages.SUCCESS)
+
+    @admin.action(description=_("Promote one role (viewer, editor, admin, owner)"))
+    def promote(self, request: HttpRequest, queryset: QuerySet[Membership]) -> None:
+        self._step(request, queryset, 1)
+
+    @admin.action(description=_("Demote one role"))
+    def demote(self, request: HttpRequest, queryset: QuerySet[Membership]) -> None:
+        self._step(request, queryset, -1)
+
+    @admin.action(description=_("Remove from the workspace"))
+    def remove(self, request: HttpRequest, queryset: QuerySet[Membership]) -> None:
+        try:
+            count = services.membership_operator_remove(
+                operator=request.user,  # type: ignore[arg-type]
+                targets=list(queryset.order_by("pk")),
+            )
+        except LastOwner as exc:
+            self.message_user(request, exc.message, messages.ERROR)
+            return
+        self.message_user(
+            request, _("%(n)s membership(s) removed.") % {"n": count}, messages.SUCCESS
+        )
 
 
 @admin.register(Invitation)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from allauth.account.models import EmailAddress
@@ -345,6 +346,42 @@ def membership_remove(*, membership: Membership, target: Membership) -> None:
         actor=membership.user,
         verb="member.left" if leaving else "member.removed",
     )
+
+
+# The operator console (accounts/admin.py actions only): roles one step at a time.
+_ROLES_UP = [Role.VIEWER, Role.EDITOR, Role.ADMIN, Role.OWNER]
+
+
+@transaction.atomic
+def membership_operator_step(*, operator: User, targets: Sequence[Membership], step: int) -> int:
+    """The operator console (``accounts.admin`` only): move each member one role up
+    (``step=1``) or down (``step=-1``), under the owners' lock like every membership
+    change. A workspace's last owner stays an owner: ``LastOwner`` and nothing changes.
+    Returns how many roles changed (a member already at the top or bottom is left)."""
+    changed = 0
+    for target in targets:
+        others = _other_owners_exist(target)
+        rank = _ROLES_UP.index(Role(target.role)) + step
+        if not 0 <= rank < len(_ROLES_UP):
+            continue
+        if target.role == Role.OWNER and not others:
+            raise LastOwner()
+        _role_set(target, _ROLES_UP[rank], actor=operator)
+        changed += 1
+    return changed
+
+
+@transaction.atomic
+def membership_operator_remove(*, operator: User, targets: Sequence[Membership]) -> int:
+    """The operator console (``accounts.admin`` only): take members out of their
+    workspaces, as ``membership_remove`` does; the last owner stays (``LastOwner``,
+    nothing removed)."""
+    for target in targets:
+        others = _other_owners_exist(target)  # locks, and refreshes target.role
+        if target.role == Role.OWNER and not others:
+            raise LastOwner()
+        _member_delete(target, actor=operator, verb="member.removed")
+    return len(targets)
 
 
 @transaction.atomic

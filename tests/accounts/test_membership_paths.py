@@ -359,6 +359,8 @@ def test_a_member_leaving_while_sso_demotes_the_other_owner_is_refused(sso_claim
 SYSTEM_PATHS = {
     "membership_sync_sso": {"accounts/sso.py"},
     "membership_hand_over": {"accounts/gdpr.py"},
+    "membership_operator_step": {"accounts/admin.py"},
+    "membership_operator_remove": {"accounts/admin.py"},
 }
 
 

@@ -369,9 +369,12 @@ def test_operator_actions_in_the_admin_name_the_operator(studio, browser):
             "memberships-INITIAL_FORMS": 1,
             "memberships-0-id": carol_membership.pk,
             "memberships-0-tenant": tenant.pk,
-            "memberships-0-user": people["viewer"].pk,
-            "memberships-0-role": "editor",
         },
+    )
+    # Roles change through the membership action (the service: lock, event, entry).
+    browser.post(
+        "/admin/accounts/membership/",
+        {"action": "promote", "_selected_action": [carol_membership.pk]},
     )
     assert ShareLink.objects.get(pk=link.pk).revoked_at is not None
 
@@ -385,13 +388,12 @@ def test_operator_actions_in_the_admin_name_the_operator(studio, browser):
     )
     assert changed.changes["quota_bytes"][1] == 5
     assert any(s.startswith("operator admin@example.com changed workspace") for s in said)
-    # An inline row changed in the same form is its own entry, old -> new.
+    # The role change is the service's own entry, old -> new, naming the operator.
     assert people["viewer"].memberships.get(tenant=tenant).role == "editor"
-    assert "operator admin@example.com changed membership carol" in said
-    role = LogEntry.objects.get(
-        additional_data__event="admin.changed", additional_data__model="membership"
-    )
+    role = LogEntry.objects.get(additional_data__event="member.role_changed")
     assert role.changes["role"] == ["viewer", "editor"]
+    assert role.additional_data["via"] == "admin"
+    assert role.actor == operator
     # The operator console lists the same sentences.
     force_login_verified(browser, operator)
     console = html.unescape(browser.get("/admin/auditlog/logentry/").content.decode())

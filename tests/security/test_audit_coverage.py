@@ -209,6 +209,14 @@ def _accounts() -> dict[str, Recipe]:
                 role=Role.EDITOR,
             )
         ),
+        "membership_operator_step": lambda w: (
+            lambda: s.membership_operator_step(
+                operator=w.owner, targets=[w.membership(w.viewer)], step=1
+            )
+        ),
+        "membership_operator_remove": lambda w: (
+            lambda: s.membership_operator_remove(operator=w.owner, targets=[w.membership(w.viewer)])
+        ),
         "membership_remove": lambda w: (
             lambda: s.membership_remove(
                 membership=w.membership(w.owner), target=w.membership(w.viewer)
@@ -555,11 +563,9 @@ def admin_actions() -> list[tuple[str, str]]:
     for model, model_admin in admin.site._registry.items():
         if model._meta.app_label not in OUR_APPS:
             continue
-        for action in model_admin.actions or ():
-            name = action if isinstance(action, str) else action.__name__
+        # What the console offers an operator (Django's delete_selected included).
+        for name in model_admin.get_actions(_request()):
             found.append((model._meta.label_lower, name))
-        if model_admin.has_delete_permission(_request()):
-            found.append((model._meta.label_lower, "delete_selected"))
     return sorted(found)
 
 
@@ -586,7 +592,7 @@ def _admin_objects(w: World) -> dict[str, Callable[[], Any]]:
     return {
         "accounts.user": lambda: UserFactory(),
         "accounts.tenant": lambda: Tenant.objects.create(name="Gone", slug="gone"),
-        "accounts.membership": lambda: add_member(w.tenant, UserFactory(), Role.VIEWER),
+        "accounts.membership": lambda: add_member(w.tenant, UserFactory(), Role.EDITOR),
         "accounts.invitation": lambda: Invitation.objects.create(
             tenant=w.tenant,
             email="x@example.com",
