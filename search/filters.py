@@ -129,21 +129,8 @@ def search_request_from(params: Mapping[str, Any]) -> SearchRequest:
         q=first(params, "q")[:500],
         prefix=bool(to_bool(first(params, "prefix"), "prefix")),
         order=first(params, "order").lower(),
-        filters=filters_from_params(params),
+        filters=SEARCH_FILTERS.parse(params),
     )
-
-
-def filters_from_params(params: Mapping[str, Any]) -> SearchFilters:
-    """Parse and check the filter parameters (see ``PARAMS``); errors name the field."""
-    return SEARCH_FILTERS.parse(params)
-
-
-def apply_filters(
-    docs: QuerySet[SearchDocument], *, membership: Membership, filters: SearchFilters
-) -> QuerySet[SearchDocument]:
-    """Narrow scoped documents by ``filters``. A filter no asset can meet (an unknown
-    tag among "all of") gives an empty result, not an error."""
-    return SEARCH_FILTERS.apply(docs, filters, membership)
 
 
 # --- parsers and appliers of the filters that are search's own ----------------------------
@@ -438,10 +425,8 @@ def asset_list_filter(
     text = first(params, "q")[:500]
     if filters.is_empty() and not text:
         return queryset
-    docs = apply_filters(
-        SearchDocument.objects.filter(tenant_id=membership.tenant_id),
-        membership=membership,
-        filters=filters,
+    docs = SEARCH_FILTERS.apply(
+        SearchDocument.objects.filter(tenant_id=membership.tenant_id), filters, membership
     )
     if text:
         tsquery = build_tsquery(text, prefix=bool(to_bool(first(params, "prefix"), "prefix")))

@@ -14,7 +14,7 @@ from accounts.tenancy import require_membership
 from lumina.core.errors import ValidationFailed
 
 from .. import selectors, services
-from ..filters import SEARCH_FILTERS, TEXT_PARAMS, filters_from_params, search_request_from
+from ..filters import SEARCH_FILTERS, TEXT_PARAMS, search_request_from
 from .serializers import (
     DuplicatesOutputSerializer,
     DuplicatesResolveInputSerializer,
@@ -133,7 +133,7 @@ class MapView(APIView):
         membership = require_membership(request)
         params = request.query_params
         search = search_request_from(params)
-        bbox = filters_from_params({"bbox": params.get("bbox", "")}).bbox
+        bbox = SEARCH_FILTERS.parse({"bbox": params.get("bbox", "")}).bbox
         if bbox is None:
             raise ValidationFailed("bbox: required.", details={"field": "bbox"})
         clusters = selectors.map_clusters(

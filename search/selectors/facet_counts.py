@@ -15,7 +15,7 @@ from django.db import connection
 from accounts.models import Membership
 from gallery.models import Tag
 
-from ..filters import SearchRequest, apply_filters
+from ..filters import SEARCH_FILTERS, SearchRequest
 from ..query import Matches, build_tsquery
 from .fulltext import documents_for
 
@@ -87,9 +87,7 @@ def _estimate(sql: str, params: Sequence[Any]) -> float:
 
 def _facets(membership: Membership, request: SearchRequest) -> dict[str, Any]:
     size = max(1, settings.LUMINA_SEARCH_FACET_SIZE)
-    matched = apply_filters(
-        documents_for(membership), membership=membership, filters=request.filters
-    )
+    matched = SEARCH_FILTERS.apply(documents_for(membership), request.filters, membership)
     if request.text:
         tsquery = build_tsquery(request.text, prefix=request.prefix)
         matched = matched.filter(Matches(tsquery)) if tsquery is not None else matched.none()

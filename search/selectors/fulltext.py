@@ -29,7 +29,7 @@ from gallery.models import Asset, Visibility
 from lumina.core.errors import ValidationFailed
 
 from ..cursors import Cursor
-from ..filters import SearchRequest, apply_filters
+from ..filters import SEARCH_FILTERS, SearchRequest
 from ..models import SearchDocument
 from ..query import CONFIG, DocSQL, Matches, build_tsquery
 from .typeahead import correct
@@ -96,7 +96,7 @@ def search(
     order = request.order or ("newest" if request.prefix or not request.text else "relevance")
     if order not in ORDERS:
         raise ValidationFailed(f"order: one of {', '.join(ORDERS)}.", details={"field": "order"})
-    base = apply_filters(documents_for(membership), membership=membership, filters=request.filters)
+    base = SEARCH_FILTERS.apply(documents_for(membership), request.filters, membership)
     state = Cursor.decode(cursor) if cursor else None
     if state is not None:
         tsquery = build_tsquery(state.text, prefix=state.prefix) if state.text else None

@@ -11,7 +11,7 @@ from accounts.models import Membership
 from gallery import selectors as gallery_selectors
 from gallery.models import Asset
 
-from ..filters import SearchRequest, apply_filters, within_bbox
+from ..filters import SEARCH_FILTERS, SearchRequest, within_bbox
 from ..models import SearchDocument
 from ..query import Matches, build_tsquery
 from .fulltext import documents_for
@@ -41,9 +41,7 @@ def map_clusters(
     """Assets with a position inside ``bbox``, grouped in cells of about 60 screen
     pixels at ``zoom`` (Web Mercator tiles of 256 px), one marker per cell."""
     zoom = max(0, min(int(zoom), 22))
-    matched = apply_filters(
-        documents_for(membership), membership=membership, filters=request.filters
-    )
+    matched = SEARCH_FILTERS.apply(documents_for(membership), request.filters, membership)
     if request.text:
         tsquery = build_tsquery(request.text, prefix=request.prefix)
         matched = matched.filter(Matches(tsquery)) if tsquery is not None else matched.none()

@@ -11,7 +11,7 @@ from gallery.filtering import ASSET_FILTERS, AssetFilters
 from lumina.core.errors import ValidationFailed
 from lumina.core.filtering import MAX_LIST, many
 from lumina.core.plugins import asset_list_filters
-from search.filters import GALLERY_PARAMS, PARAMS, SEARCH_FILTERS, filters_from_params
+from search.filters import GALLERY_PARAMS, PARAMS, SEARCH_FILTERS
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 
@@ -68,14 +68,14 @@ def test_search_parse_errors_name_the_parameter(params, field):
 
 def test_lists_read_repeats_and_commas_and_are_capped():
     assert many({"tag": ["a,b", " c ", ""]}, "tag") == ["a", "b", "c"]
-    parsed = filters_from_params({"tag": ["Sea"], "tags": "family,sea", "format": ["jpg", "JPEG"]})
+    parsed = SEARCH_FILTERS.parse({"tag": ["Sea"], "tags": "family,sea", "format": ["jpg", "JPEG"]})
     assert parsed.tags_all == ("Sea", "family", "sea")
     assert parsed.formats == ("jpeg",)
 
 
 def test_a_radius_needs_a_point():
-    assert filters_from_params({"radius_km": "5"}).near is None
-    assert filters_from_params({"near": "1,2", "radius_km": "5"}).radius_km == 5.0
+    assert SEARCH_FILTERS.parse({"radius_km": "5"}).near is None
+    assert SEARCH_FILTERS.parse({"near": "1,2", "radius_km": "5"}).radius_km == 5.0
 
 
 def test_the_tables_read_what_the_forms_and_the_hook_expect():

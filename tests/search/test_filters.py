@@ -9,14 +9,14 @@ import pytest
 from gallery import selectors as gallery_selectors
 from gallery.models import Favorite, Status, Visibility
 from search import documents, filters, selectors
-from search.filters import SearchRequest, filters_from_params
+from search.filters import SEARCH_FILTERS, SearchRequest
 from tests.search.conftest import make_asset
 
 pytestmark = pytest.mark.django_db
 
 
 def found(ws, q="", **params):
-    request = SearchRequest(q=q, filters=filters_from_params(params))
+    request = SearchRequest(q=q, filters=SEARCH_FILTERS.parse(params))
     return {a.title for a in selectors.search(membership=ws, request=request).results}
 
 
@@ -188,11 +188,11 @@ def test_place_and_country_filters_use_the_stored_place(ws):
 
 
 def test_filter_parsing_reads_lists_and_repeats():
-    parsed = filters_from_params({"tags": "a, b,,c", "format": "JPG,png", "radius_km": ""})
+    parsed = SEARCH_FILTERS.parse({"tags": "a, b,,c", "format": "JPG,png", "radius_km": ""})
     assert parsed.tags_all == ("a", "b", "c")
     assert parsed.formats == ("jpeg", "png")
-    assert filters_from_params({"near": "1,2"}).radius_km == 10.0
-    assert filters_from_params({}).is_empty()
+    assert SEARCH_FILTERS.parse({"near": "1,2"}).radius_km == 10.0
+    assert SEARCH_FILTERS.parse({}).is_empty()
 
 
 def test_the_gallery_asset_list_takes_the_same_filters(ws):
