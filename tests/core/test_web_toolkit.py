@@ -269,8 +269,9 @@ def test_the_api_keeps_its_own_mapping():
     assert middleware.process_exception(RequestFactory().get("/"), KeyError()) is None
 
 
-def test_a_real_form_keeps_the_page_it_came_from(make_team, browser):
-    # The album page's selection form carries `next`; a refused ZIP returns there.
+def test_a_form_post_keeps_the_page_it_came_from(make_team, browser):
+    # The album page's selection form carries `next`; a refused ZIP returns there (the
+    # redirect itself; tests/ui/test_error_pages.py shows a refused form in Chromium).
     __, people = make_team()
     browser.force_login(people["editor"])
     response = browser.post("/albums/zip/", {"next": "/albums/?page=2"})
